@@ -1,0 +1,309 @@
+"""The engine's one entry point: text, format and options in; a :class:`Report` out.
+
+One check flows like this:
+
+1. the format's adapter turns the input into a :class:`Document` (visible text
+   blocks with a map back to input offsets) and collects inline directives;
+2. the text is split into sentences and normalised (lower case, ASCII quotes);
+3. the rules find raw matches; each is read in its sentence's context
+   (negation, hedge, critical attribution) and kept, downgraded or dropped;
+4. the classifier scores every sentence of every document in one call; a
+   category above its threshold confirms a rule finding or raises its own;
+5. findings are merged, cited with regulatory facts, mapped to input offsets
+   with line and column, filtered by the options and inline directives;
+6. the document gets its risk score, counts and document findings.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from app import __version__
+from app.engine.context import ContextCues, load_context_cues
+from app.engine.facts import FactBase, load_facts
+from app.engine.finding import (
+    CATEGORIES,
+    SEVERITIES,
+    Finding,
+    Report,
+    Severity,
+    severity_rank,
+)
+from app.engine.formats import Document, line_starts, parse
+from app.engine.model import Model, load_model
+from app.engine.normalize import normalize
+from app.engine.risk import document_findings, risk_of
+from app.engine.rules.kinds import Match
+from app.engine.rules.loader import RuleSet, load_rules
+from app.engine.sentences import split_sentences
+from app.engine.suppress import apply_directives
+
+DOWNGRADE_FACTOR = 0.6
+MODEL_STRONG = 0.85  # a model finding at or above this keeps its category's severity
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What to report.  ``None`` means no restriction."""
+
+    categories: frozenset[str] | None = None
+    min_severity: Severity = "suggestion"
+    enabled_rules: frozenset[str] | None = None  # only these rule ids (and model findings of their categories)
+    disabled_rules: frozenset[str] = frozenset()
+    severity_overrides: Mapping[str, Severity] = field(default_factory=dict)  # rule id or category -> severity
+    allowed_phrases: tuple[str, ...] = ()
+    use_model: bool = True
+    honor_directives: bool = True
+
+    def __post_init__(self) -> None:
+        if self.categories is not None:
+            unknown = set(self.categories) - set(CATEGORIES)
+            if unknown:
+                raise ValueError(f"unknown categories: {sorted(unknown)}; expected some of {list(CATEGORIES)}")
+        if self.min_severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.min_severity!r}; expected one of {list(SEVERITIES)}")
+        for key, sev in self.severity_overrides.items():
+            if sev not in SEVERITIES:
+                raise ValueError(f"severity override for {key!r}: {sev!r} is not one of {list(SEVERITIES)}")
+
+
+@dataclass
+class _Prepared:
+    doc: Document
+    norm: str
+    sentences: list[tuple[int, int]]
+    sentence_starts: list[int]
+
+
+def _downgrade(sev: Severity) -> Severity:
+    return SEVERITIES[max(severity_rank(sev) - 1, 0)]  # type: ignore[return-value]
+
+
+class Engine:
+    """Rules, facts, context cues and (optionally) the model, loaded once."""
+
+    def __init__(self, model_dir: Path | None = None, *, model: Model | None = None, use_model: bool = True) -> None:
+        self.facts = FactBase(load_facts())
+        self.rules: RuleSet = load_rules(set(self.facts.facts))
+        self.cues: ContextCues = load_context_cues()
+        self.model: Model | None = model
+        if self.model is None and use_model and model_dir is not None:
+            self.model = load_model(model_dir)
+
+    @property
+    def versions(self) -> dict[str, str]:
+        return {
+            "app": __version__,
+            "rules": self.rules.version,
+            "model": self.model.version if self.model else "none",
+        }
+
+    # -- public API -----------------------------------------------------------------
+
+    def check(self, text: str, fmt: str = "text", options: CheckOptions | None = None) -> Report:
+        return self.check_many([(text, fmt)], options)[0]
+
+    def check_many(self, items: Sequence[tuple[str, str]], options: CheckOptions | None = None) -> list[Report]:
+        """Check many documents; the model scores all their sentences in one call."""
+        opts = options or CheckOptions()
+        prepared = [self._prepare(text, fmt) for text, fmt in items]
+        probas = self._score(prepared) if (opts.use_model and self.model is not None) else None
+        reports = []
+        row = 0
+        for p in prepared:
+            n = len(p.sentences)
+            proba = probas[row : row + n] if probas is not None else None
+            row += n
+            reports.append(self._report(p, proba, opts))
+        return reports
+
+    # -- steps ------------------------------------------------------------------------
+
+    def _prepare(self, text: str, fmt: str) -> _Prepared:
+        doc = parse(text, fmt)
+        sentences = split_sentences(doc)
+        return _Prepared(doc, normalize(doc.text), sentences, [s for s, _ in sentences])
+
+    def _score(self, prepared: list[_Prepared]) -> np.ndarray:
+        assert self.model is not None
+        texts = [p.doc.text[s:e] for p in prepared for s, e in p.sentences]
+        return self.model.predict_proba(texts)
+
+    def _sentence_of(self, p: _Prepared, start: int, end: int) -> int | None:
+        i = bisect.bisect_right(p.sentence_starts, start) - 1
+        if i < 0:
+            return None
+        s, e = p.sentences[i]
+        return i if end <= e else None
+
+    def _rule_findings(self, p: _Prepared) -> list[tuple[int, Match, Severity, float]]:
+        """(sentence index, match, severity, confidence) for each match that survives context."""
+        out = []
+        for m in self.rules.find(p.norm, p.sentences):
+            si = self._sentence_of(p, m.start, m.end)
+            if si is None:
+                continue
+            s, e = p.sentences[si]
+            rule = m.rule
+            if rule.exceptions and self.rules.excepted(rule.id, p.norm[s:e]):
+                continue
+            flags = self.cues.read(p.norm, s, e, m.start, m.end)
+            severity: Severity = rule.severity  # type: ignore[assignment]
+            confidence = rule.confidence
+            dropped = False
+            for key, policy in rule.context.items():
+                if policy == "ignore" or not flags.get(key):
+                    continue
+                if policy == "suppress":
+                    dropped = True
+                    break
+                severity = _downgrade(severity)
+                confidence *= DOWNGRADE_FACTOR
+            if not dropped:
+                out.append((si, m, severity, confidence))
+        return out
+
+    def _report(self, p: _Prepared, proba: np.ndarray | None, opts: CheckOptions) -> Report:
+        raw = self._rule_findings(p)
+        # (sentence, category) pairs that a rule already covers
+        by_sentence_cat: dict[tuple[int, str], float] = {}
+        if proba is not None and self.model is not None:
+            cat_index = {c: i for i, c in enumerate(CATEGORIES)}
+            for si, m, _, _ in raw:
+                by_sentence_cat[(si, m.rule.category)] = float(proba[si, cat_index[m.rule.category]])
+        findings: list[Finding] = []
+        for si, m, severity, confidence in raw:
+            pm = by_sentence_cat.get((si, m.rule.category))
+            if pm is not None:
+                confidence = max(confidence, pm) if pm >= 0.5 * self._threshold(m.rule.category) else confidence * 0.9
+            findings.append(
+                self._finding(p, si, m.start, m.end, m.rule.id, m.rule.category, severity, m.rule.message,
+                              m.rule.suggestion, "rule", confidence, m.rule.facts)
+            )
+        if proba is not None and self.model is not None:
+            findings.extend(self._model_findings(p, proba, {(si, m.rule.category) for si, m, _, _ in raw}))
+        findings = self._merge(findings)
+        findings, suppressed = self._filter(p, findings, opts)
+        risk = risk_of(findings)
+        sources = [p.doc.to_source(s) for s, _ in p.sentences]
+        doc_findings = document_findings(p.norm, p.sentences, sources, findings, self.cues, self.facts)
+        return Report(
+            findings=tuple(findings),
+            document_findings=tuple(doc_findings),
+            risk=risk,
+            suppressed=suppressed,
+            stats={"characters": len(p.doc.source), "blocks": len(p.doc.blocks), "sentences": len(p.sentences)},
+            versions=self.versions,
+        )
+
+    def _threshold(self, category: str) -> float:
+        assert self.model is not None
+        return float(self.model.thresholds[CATEGORIES.index(category)])
+
+    def _model_findings(
+        self, p: _Prepared, proba: np.ndarray, covered: set[tuple[int, str]]
+    ) -> Iterable[Finding]:
+        assert self.model is not None
+        thresholds = self.model.thresholds
+        hits = np.argwhere(proba >= thresholds)
+        for si, ci in hits:
+            category = CATEGORIES[int(ci)]
+            if (int(si), category) in covered:
+                continue
+            s, e = p.sentences[int(si)]
+            if self.cues.sentence_is_caution(p.norm, s, e):
+                continue
+            cat = self.rules.categories.get(category)
+            if cat is None:
+                continue
+            conf = float(proba[si, ci])
+            sev: Severity = cat.default_severity  # type: ignore[assignment]
+            if conf < MODEL_STRONG:
+                sev = _downgrade(sev) if sev == "error" else sev
+            yield self._finding(p, int(si), s, e, f"model.{category}", category, sev, cat.message,
+                                cat.suggestion, "model", conf, ())
+
+    def _finding(
+        self, p: _Prepared, si: int, start: int, end: int, rule_id: str, category: str, severity: Severity,
+        message: str, suggestion: str, source: str, confidence: float, rule_facts: tuple[str, ...],
+    ) -> Finding:
+        s, e = p.sentences[si]
+        citation = self.facts.cite(category, rule_facts, p.norm[s:e])
+        if citation.contradicts:
+            names = ", ".join(citation.contradicts)
+            message = f"{message} This contradicts {names}."
+        src_start, src_end = p.doc.span_to_source(start, end)
+        sent_start, sent_end = p.doc.span_to_source(s, e)
+        return Finding(
+            id=rule_id, category=category, severity=severity, message=message,
+            start=src_start, end=src_end, line=0, column=0, end_line=0, end_column=0,
+            text=p.doc.source[src_start:src_end], suggestion=suggestion,
+            source="rule" if source == "rule" else "model", confidence=min(max(confidence, 0.0), 1.0),
+            facts=citation.facts, contradicts=citation.contradicts,
+            sentence_start=sent_start, sentence_end=sent_end,
+            rule_url=self.rules.categories[category].help_url if category in self.rules.categories else None,
+        )
+
+    @staticmethod
+    def _merge(findings: list[Finding]) -> list[Finding]:
+        """One finding per category per overlapping span: the most severe, then the longest."""
+        findings.sort(key=lambda f: (f.category, f.start, -f.end))
+        merged: list[Finding] = []
+        for f in findings:
+            last = merged[-1] if merged else None
+            if last is not None and last.category == f.category and f.start < last.end:
+                better = max(
+                    (last, f),
+                    key=lambda x: (severity_rank(x.severity), x.source == "rule", x.end - x.start, x.confidence),
+                )
+                merged[-1] = replace(better, confidence=max(last.confidence, f.confidence))
+            else:
+                merged.append(f)
+        return merged
+
+    def _filter(self, p: _Prepared, findings: list[Finding], opts: CheckOptions) -> tuple[list[Finding], int]:
+        starts = line_starts(p.doc.source)
+        allowed = [normalize(a) for a in opts.allowed_phrases if a.strip()]
+        src_norm = normalize(p.doc.source) if allowed else ""
+        out: list[Finding] = []
+        for f in findings:
+            if opts.categories is not None and f.category not in opts.categories:
+                continue
+            if f.id in opts.disabled_rules:
+                continue
+            if opts.enabled_rules is not None and f.id not in opts.enabled_rules and f.source == "rule":
+                continue
+            sev = opts.severity_overrides.get(f.id) or opts.severity_overrides.get(f.category) or f.severity
+            if severity_rank(sev) < severity_rank(opts.min_severity):
+                continue
+            if allowed and _allowed(src_norm, f, allowed):
+                continue
+            line = bisect.bisect_right(starts, f.start)
+            end_line = bisect.bisect_right(starts, max(f.end - 1, f.start))
+            out.append(
+                replace(
+                    f, severity=sev, line=line, column=f.start - starts[line - 1] + 1,
+                    end_line=end_line, end_column=f.end - starts[end_line - 1] + 1,
+                )
+            )
+        suppressed = 0
+        if opts.honor_directives and p.doc.directives:
+            out, suppressed = apply_directives(out, p.doc.directives, p.doc.source, starts)
+        out.sort(key=lambda f: (f.start, f.end, f.category, f.id))
+        return out, suppressed
+
+
+def _allowed(src_norm: str, f: Finding, allowed: list[str]) -> bool:
+    lo, hi = f.sentence_start, f.sentence_end
+    for phrase in allowed:
+        pos = src_norm.find(phrase, lo, hi)
+        while pos >= 0:
+            if pos < f.end and pos + len(phrase) > f.start:
+                return True
+            pos = src_norm.find(phrase, pos + 1, hi)
+    return False

@@ -1,0 +1,76 @@
+"""The ``conditions`` rule kind: one product for diseases of many unrelated systems.
+
+The lexicon (``data/conditions.yml``) groups condition names by body system.
+A sentence that names conditions from at least ``min_systems`` systems is a
+match, spanning the first to the last condition named.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import ahocorasick
+import yaml
+
+from app.engine.normalize import is_word_char
+from app.engine.rules.kinds import Match
+from app.engine.rules.schema import Rule, RuleError
+
+
+def load_lexicon() -> dict[str, str]:
+    """Condition name -> system."""
+    text = resources.files("app.engine").joinpath("data/conditions.yml").read_text("utf-8")
+    raw = yaml.safe_load(text)
+    lexicon: dict[str, str] = {}
+    for system, names in raw.items():
+        for name in names:
+            lexicon[str(name).lower()] = str(system)
+    return lexicon
+
+
+class ConditionMatcher:
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        self._auto: Any = ahocorasick.Automaton()
+        for name, system in load_lexicon().items():
+            self._auto.add_word(name, (len(name), system))
+        self._auto.make_automaton()
+        for rule in rules:
+            n = rule.spec.get("min_systems", 3)
+            if not isinstance(n, int) or n < 2:
+                raise RuleError(f"{rule.path}: rule {rule.id!r}: min_systems must be an integer >= 2")
+
+    def mentions(self, text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+        """Condition mentions (start, end, system) in ``text[start:end]``, longest first at each place."""
+        found: list[tuple[int, int, str]] = []
+        n = len(text)
+        for end_idx, (length, system) in self._auto.iter(text, start, end):
+            s, e = end_idx - length + 1, end_idx + 1
+            if s > 0 and is_word_char(text[s - 1]):
+                continue
+            if e < n and is_word_char(text[e]):
+                continue
+            found.append((s, e, system))
+        # drop mentions nested in a longer one ("arthritis" in "rheumatoid arthritis")
+        found.sort(key=lambda m: (m[0], -(m[1] - m[0])))
+        kept: list[tuple[int, int, str]] = []
+        for m in found:
+            if kept and m[0] < kept[-1][1]:
+                continue
+            kept.append(m)
+        return kept
+
+    def find(self, text: str, sentences: list[tuple[int, int]]) -> list[Match]:
+        if not self.rules:
+            return []
+        out: list[Match] = []
+        for s, e in sentences:
+            ms = self.mentions(text, s, e)
+            if len(ms) < 2:
+                continue
+            systems = {m[2] for m in ms}
+            for rule in self.rules:
+                if len(systems) >= rule.spec.get("min_systems", 3):
+                    out.append(Match(ms[0][0], ms[-1][1], rule))
+        return out

@@ -1,0 +1,139 @@
+"""The closed set of rule kinds, compiled once into matchers that cannot backtrack.
+
+- ``phrases``: literal phrases, case-insensitive, whole words; all phrase rules
+  share one Aho-Corasick automaton (pyahocorasick), so matching is one linear
+  pass whatever the number of phrases.
+- ``tokens``: a sequence of token alternatives with optional bounded gaps,
+  compiled to an RE2 expression.
+- ``regex``: an RE2 expression (RE2 guarantees time linear in the input).
+- ``conditions``: names of diseases from several unrelated body systems in one
+  sentence (see :mod:`app.engine.rules.conditions`).
+
+Every matcher reads the normalised text (:mod:`app.engine.normalize`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick
+import re2
+
+from app.engine.normalize import is_word_char
+from app.engine.rules.schema import Rule, RuleError
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.max_mem = 64 << 20
+_RE2_OPTIONS.case_sensitive = False
+
+
+def compile_re2(pattern: str, where: str) -> Any:
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except Exception as exc:  # re2 raises its own error type
+        raise RuleError(f"{where}: pattern {pattern!r} does not compile: {exc}") from None
+
+
+def _token_alt(token: str) -> str:
+    words = token.strip().lower().split()
+    if not words:
+        raise ValueError("empty token")
+    parts = []
+    for w in words:
+        if w.endswith("*") and len(w) > 1:
+            parts.append(re.escape(w[:-1]) + r"[\w'-]*")
+        else:
+            parts.append(re.escape(w))
+    body = r"\s+".join(parts)
+    lead = r"\b" if is_word_char(words[0][0]) else ""
+    tail = r"\b" if is_word_char(words[-1].rstrip("*")[-1]) or words[-1].endswith("*") else ""
+    return lead + body + tail
+
+
+def tokens_to_regex(tokens: list[Any], where: str) -> str:
+    """``[[a, b], {gap: 2}, [c]]`` -> an RE2 expression."""
+    out: list[str] = []
+    pending_gap = 0
+    for i, tok in enumerate(tokens):
+        if isinstance(tok, dict):
+            gap = tok.get("gap")
+            if not isinstance(gap, int) or not 0 < gap <= 8:
+                raise RuleError(f"{where}: token #{i + 1}: gap must be an integer from 1 to 8")
+            pending_gap = gap
+            continue
+        alts = [tok] if isinstance(tok, str) else tok
+        if not isinstance(alts, list) or not alts or not all(isinstance(a, str) for a in alts):
+            raise RuleError(f"{where}: token #{i + 1} must be a string or a list of strings")
+        group = "(?:" + "|".join(_token_alt(a) for a in alts) + ")"
+        if out:
+            sep = r"[\s,]+"
+            if pending_gap:
+                sep = r"[\s,]+(?:[\w'%$.-]+[\s,]+){0," + str(pending_gap) + "}"
+            out.append(sep)
+        out.append(group)
+        pending_gap = 0
+    if not out:
+        raise RuleError(f"{where}: tokens must not be empty")
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    start: int
+    end: int
+    rule: Rule
+
+
+class PhraseMatcher:
+    """All phrase rules in one Aho-Corasick automaton."""
+
+    def __init__(self) -> None:
+        self._auto: Any = ahocorasick.Automaton()
+        self._entries: dict[str, list[Rule]] = {}
+        self._built = False
+
+    def add(self, phrase: str, rule: Rule) -> None:
+        key = " ".join(phrase.lower().split())
+        if not key:
+            raise RuleError(f"{rule.path}: rule {rule.id!r}: empty phrase")
+        self._entries.setdefault(key, []).append(rule)
+
+    def build(self) -> None:
+        for key, rules in self._entries.items():
+            self._auto.add_word(key, (len(key), tuple(rules)))
+        if self._entries:
+            self._auto.make_automaton()
+        self._built = True
+
+    def find(self, text: str) -> list[Match]:
+        if not self._entries:
+            return []
+        out: list[Match] = []
+        n = len(text)
+        for end_idx, (length, rules) in self._auto.iter(text):
+            start = end_idx - length + 1
+            end = end_idx + 1
+            first, last = text[start], text[end - 1]
+            if is_word_char(first) and start > 0 and is_word_char(text[start - 1]):
+                continue
+            if is_word_char(last) and end < n and is_word_char(text[end]):
+                continue
+            for rule in rules:
+                out.append(Match(start, end, rule))
+        return out
+
+
+def compile_pattern(rule: Rule) -> Any:
+    """The RE2 expression of a ``tokens`` or ``regex`` rule."""
+    where = f"{rule.path}: rule {rule.id!r}"
+    if rule.kind == "tokens":
+        tokens = rule.spec.get("tokens")
+        if not isinstance(tokens, list):
+            raise RuleError(f"{where}: a tokens rule needs a 'tokens' list")
+        return compile_re2(tokens_to_regex(tokens, where), where)
+    pattern = rule.spec.get("pattern")
+    if not isinstance(pattern, str) or not pattern:
+        raise RuleError(f"{where}: a regex rule needs a 'pattern' string")
+    return compile_re2(pattern, where)
