@@ -17,6 +17,7 @@ One check flows like this:
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -44,6 +45,12 @@ from app.engine.sentences import split_sentences
 from app.engine.suppress import apply_directives
 
 DOWNGRADE_FACTOR = 0.6
+
+
+class CheckTimeout(RuntimeError):
+    """The check passed its deadline (see ``Engine.check_many``)."""
+
+
 MODEL_STRONG = 0.85  # a model finding at or above this keeps its category's severity
 
 
@@ -53,9 +60,13 @@ class CheckOptions:
 
     categories: frozenset[str] | None = None
     min_severity: Severity = "suggestion"
-    enabled_rules: frozenset[str] | None = None  # only these rule ids (and model findings of their categories)
+    enabled_rules: frozenset[str] | None = (
+        None  # only these rule ids (and model findings of their categories)
+    )
     disabled_rules: frozenset[str] = frozenset()
-    severity_overrides: Mapping[str, Severity] = field(default_factory=dict)  # rule id or category -> severity
+    severity_overrides: Mapping[str, Severity] = field(
+        default_factory=dict
+    )  # rule id or category -> severity
     allowed_phrases: tuple[str, ...] = ()
     use_model: bool = True
     honor_directives: bool = True
@@ -64,12 +75,18 @@ class CheckOptions:
         if self.categories is not None:
             unknown = set(self.categories) - set(CATEGORIES)
             if unknown:
-                raise ValueError(f"unknown categories: {sorted(unknown)}; expected some of {list(CATEGORIES)}")
+                raise ValueError(
+                    f"unknown categories: {sorted(unknown)}; expected some of {list(CATEGORIES)}"
+                )
         if self.min_severity not in SEVERITIES:
-            raise ValueError(f"unknown severity {self.min_severity!r}; expected one of {list(SEVERITIES)}")
+            raise ValueError(
+                f"unknown severity {self.min_severity!r}; expected one of {list(SEVERITIES)}"
+            )
         for key, sev in self.severity_overrides.items():
             if sev not in SEVERITIES:
-                raise ValueError(f"severity override for {key!r}: {sev!r} is not one of {list(SEVERITIES)}")
+                raise ValueError(
+                    f"severity override for {key!r}: {sev!r} is not one of {list(SEVERITIES)}"
+                )
 
 
 @dataclass
@@ -87,7 +104,9 @@ def _downgrade(sev: Severity) -> Severity:
 class Engine:
     """Rules, facts, context cues and (optionally) the model, loaded once."""
 
-    def __init__(self, model_dir: Path | None = None, *, model: Model | None = None, use_model: bool = True) -> None:
+    def __init__(
+        self, model_dir: Path | None = None, *, model: Model | None = None, use_model: bool = True
+    ) -> None:
         self.facts = FactBase(load_facts())
         self.rules: RuleSet = load_rules(set(self.facts.facts))
         self.cues: ContextCues = load_context_cues()
@@ -108,19 +127,56 @@ class Engine:
     def check(self, text: str, fmt: str = "text", options: CheckOptions | None = None) -> Report:
         return self.check_many([(text, fmt)], options)[0]
 
-    def check_many(self, items: Sequence[tuple[str, str]], options: CheckOptions | None = None) -> list[Report]:
-        """Check many documents; the model scores all their sentences in one call."""
+    def check_many(
+        self,
+        items: Sequence[tuple[str, str]],
+        options: CheckOptions | None = None,
+        deadline: float | None = None,
+    ) -> list[Report]:
+        """Check many documents; the model scores all their sentences in one call.
+
+        ``deadline`` is a ``time.monotonic()`` value; past it, between steps and
+        documents, the check stops with :class:`CheckTimeout`.
+        """
         opts = options or CheckOptions()
-        prepared = [self._prepare(text, fmt) for text, fmt in items]
+
+        def on_time() -> None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise CheckTimeout("the check passed its time limit")
+
+        prepared = []
+        for text, fmt in items:
+            prepared.append(self._prepare(text, fmt))
+            on_time()
         probas = self._score(prepared) if (opts.use_model and self.model is not None) else None
         reports = []
         row = 0
         for p in prepared:
+            on_time()
             n = len(p.sentences)
             proba = probas[row : row + n] if probas is not None else None
             row += n
             reports.append(self._report(p, proba, opts))
         return reports
+
+    def signals(self, texts: Sequence[str], fmt: str = "text") -> tuple[list[set[str]], np.ndarray]:
+        """For training and evaluation: per text, the categories the rules raise (after
+        context) and, per category, the highest model probability over its sentences
+        that are not cautions (the sentences the model may raise findings in)."""
+        prepared = [self._prepare(t, fmt) for t in texts]
+        probas = self._score(prepared) if self.model is not None else None
+        rule_sets: list[set[str]] = []
+        maxp = np.zeros((len(texts), len(CATEGORIES)))
+        row = 0
+        for k, p in enumerate(prepared):
+            rule_sets.append({m.rule.category for _, m, _, _ in self._rule_findings(p)})
+            n = len(p.sentences)
+            if probas is not None:
+                for si, (s, e) in enumerate(p.sentences):
+                    if not self.cues.sentence_is_caution(p.norm, s, e):
+                        maxp[k] = np.maximum(maxp[k], probas[row + si])
+            row += n
+        return rule_sets, maxp
 
     # -- steps ------------------------------------------------------------------------
 
@@ -138,8 +194,7 @@ class Engine:
         i = bisect.bisect_right(p.sentence_starts, start) - 1
         if i < 0:
             return None
-        s, e = p.sentences[i]
-        return i if end <= e else None
+        return i if end <= p.sentences[i][1] else None
 
     def _rule_findings(self, p: _Prepared) -> list[tuple[int, Match, Severity, float]]:
         """(sentence index, match, severity, confidence) for each match that survives context."""
@@ -175,29 +230,55 @@ class Engine:
         if proba is not None and self.model is not None:
             cat_index = {c: i for i, c in enumerate(CATEGORIES)}
             for si, m, _, _ in raw:
-                by_sentence_cat[(si, m.rule.category)] = float(proba[si, cat_index[m.rule.category]])
+                by_sentence_cat[(si, m.rule.category)] = float(
+                    proba[si, cat_index[m.rule.category]]
+                )
         findings: list[Finding] = []
         for si, m, severity, confidence in raw:
             pm = by_sentence_cat.get((si, m.rule.category))
             if pm is not None:
-                confidence = max(confidence, pm) if pm >= 0.5 * self._threshold(m.rule.category) else confidence * 0.9
+                confidence = (
+                    max(confidence, pm)
+                    if pm >= 0.5 * self._threshold(m.rule.category)
+                    else confidence * 0.9
+                )
             findings.append(
-                self._finding(p, si, m.start, m.end, m.rule.id, m.rule.category, severity, m.rule.message,
-                              m.rule.suggestion, "rule", confidence, m.rule.facts)
+                self._finding(
+                    p,
+                    si,
+                    m.start,
+                    m.end,
+                    m.rule.id,
+                    m.rule.category,
+                    severity,
+                    m.rule.message,
+                    m.rule.suggestion,
+                    "rule",
+                    confidence,
+                    m.rule.facts,
+                )
             )
         if proba is not None and self.model is not None:
-            findings.extend(self._model_findings(p, proba, {(si, m.rule.category) for si, m, _, _ in raw}))
+            findings.extend(
+                self._model_findings(p, proba, {(si, m.rule.category) for si, m, _, _ in raw})
+            )
         findings = self._merge(findings)
         findings, suppressed = self._filter(p, findings, opts)
         risk = risk_of(findings)
         sources = [p.doc.to_source(s) for s, _ in p.sentences]
-        doc_findings = document_findings(p.norm, p.sentences, sources, findings, self.cues, self.facts)
+        doc_findings = document_findings(
+            p.norm, p.sentences, sources, findings, self.cues, self.facts
+        )
         return Report(
             findings=tuple(findings),
             document_findings=tuple(doc_findings),
             risk=risk,
             suppressed=suppressed,
-            stats={"characters": len(p.doc.source), "blocks": len(p.doc.blocks), "sentences": len(p.sentences)},
+            stats={
+                "characters": len(p.doc.source),
+                "blocks": len(p.doc.blocks),
+                "sentences": len(p.sentences),
+            },
             versions=self.versions,
         )
 
@@ -225,12 +306,35 @@ class Engine:
             sev: Severity = cat.default_severity  # type: ignore[assignment]
             if conf < MODEL_STRONG:
                 sev = _downgrade(sev) if sev == "error" else sev
-            yield self._finding(p, int(si), s, e, f"model.{category}", category, sev, cat.message,
-                                cat.suggestion, "model", conf, ())
+            yield self._finding(
+                p,
+                int(si),
+                s,
+                e,
+                f"model.{category}",
+                category,
+                sev,
+                cat.message,
+                cat.suggestion,
+                "model",
+                conf,
+                (),
+            )
 
     def _finding(
-        self, p: _Prepared, si: int, start: int, end: int, rule_id: str, category: str, severity: Severity,
-        message: str, suggestion: str, source: str, confidence: float, rule_facts: tuple[str, ...],
+        self,
+        p: _Prepared,
+        si: int,
+        start: int,
+        end: int,
+        rule_id: str,
+        category: str,
+        severity: Severity,
+        message: str,
+        suggestion: str,
+        source: str,
+        confidence: float,
+        rule_facts: tuple[str, ...],
     ) -> Finding:
         s, e = p.sentences[si]
         citation = self.facts.cite(category, rule_facts, p.norm[s:e])
@@ -240,13 +344,27 @@ class Engine:
         src_start, src_end = p.doc.span_to_source(start, end)
         sent_start, sent_end = p.doc.span_to_source(s, e)
         return Finding(
-            id=rule_id, category=category, severity=severity, message=message,
-            start=src_start, end=src_end, line=0, column=0, end_line=0, end_column=0,
-            text=p.doc.source[src_start:src_end], suggestion=suggestion,
-            source="rule" if source == "rule" else "model", confidence=min(max(confidence, 0.0), 1.0),
-            facts=citation.facts, contradicts=citation.contradicts,
-            sentence_start=sent_start, sentence_end=sent_end,
-            rule_url=self.rules.categories[category].help_url if category in self.rules.categories else None,
+            id=rule_id,
+            category=category,
+            severity=severity,
+            message=message,
+            start=src_start,
+            end=src_end,
+            line=0,
+            column=0,
+            end_line=0,
+            end_column=0,
+            text=p.doc.source[src_start:src_end],
+            suggestion=suggestion,
+            source="rule" if source == "rule" else "model",
+            confidence=min(max(confidence, 0.0), 1.0),
+            facts=citation.facts,
+            contradicts=citation.contradicts,
+            sentence_start=sent_start,
+            sentence_end=sent_end,
+            rule_url=self.rules.categories[category].help_url
+            if category in self.rules.categories
+            else None,
         )
 
     @staticmethod
@@ -259,14 +377,21 @@ class Engine:
             if last is not None and last.category == f.category and f.start < last.end:
                 better = max(
                     (last, f),
-                    key=lambda x: (severity_rank(x.severity), x.source == "rule", x.end - x.start, x.confidence),
+                    key=lambda x: (
+                        severity_rank(x.severity),
+                        x.source == "rule",
+                        x.end - x.start,
+                        x.confidence,
+                    ),
                 )
                 merged[-1] = replace(better, confidence=max(last.confidence, f.confidence))
             else:
                 merged.append(f)
         return merged
 
-    def _filter(self, p: _Prepared, findings: list[Finding], opts: CheckOptions) -> tuple[list[Finding], int]:
+    def _filter(
+        self, p: _Prepared, findings: list[Finding], opts: CheckOptions
+    ) -> tuple[list[Finding], int]:
         starts = line_starts(p.doc.source)
         allowed = [normalize(a) for a in opts.allowed_phrases if a.strip()]
         src_norm = normalize(p.doc.source) if allowed else ""
@@ -276,9 +401,17 @@ class Engine:
                 continue
             if f.id in opts.disabled_rules:
                 continue
-            if opts.enabled_rules is not None and f.id not in opts.enabled_rules and f.source == "rule":
+            if (
+                opts.enabled_rules is not None
+                and f.id not in opts.enabled_rules
+                and f.source == "rule"
+            ):
                 continue
-            sev = opts.severity_overrides.get(f.id) or opts.severity_overrides.get(f.category) or f.severity
+            sev = (
+                opts.severity_overrides.get(f.id)
+                or opts.severity_overrides.get(f.category)
+                or f.severity
+            )
             if severity_rank(sev) < severity_rank(opts.min_severity):
                 continue
             if allowed and _allowed(src_norm, f, allowed):
@@ -287,8 +420,12 @@ class Engine:
             end_line = bisect.bisect_right(starts, max(f.end - 1, f.start))
             out.append(
                 replace(
-                    f, severity=sev, line=line, column=f.start - starts[line - 1] + 1,
-                    end_line=end_line, end_column=f.end - starts[end_line - 1] + 1,
+                    f,
+                    severity=sev,
+                    line=line,
+                    column=f.start - starts[line - 1] + 1,
+                    end_line=end_line,
+                    end_column=f.end - starts[end_line - 1] + 1,
                 )
             )
         suppressed = 0

@@ -61,7 +61,9 @@ class ContextCues:
         self.disclosure = c("disclosure")
         self.quote_chars = frozenset(patterns.get("quote_chars", "\"'"))
 
-    def _clause(self, norm: str, s_start: int, s_end: int, m_start: int, m_end: int) -> tuple[int, int]:
+    def _clause(
+        self, norm: str, s_start: int, s_end: int, m_start: int, m_end: int
+    ) -> tuple[int, int]:
         c_start, c_end = s_start, s_end
         for br in _CLAUSE_BREAK.finditer(norm, s_start, s_end):
             if br.end() <= m_start:

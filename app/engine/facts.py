@@ -40,7 +40,9 @@ def _parse_fact(raw: Any, kind: str, where: str) -> Fact:
             raise RuleError(f"{where}: fact {fid!r}: unknown category {c!r}")
     if kind == "corpus":
         if not isinstance(raw.get("source"), str) or not isinstance(raw.get("quote"), str):
-            raise RuleError(f"{where}: corpus fact {fid!r} needs 'source' (a corpus file) and 'quote'")
+            raise RuleError(
+                f"{where}: corpus fact {fid!r} needs 'source' (a corpus file) and 'quote'"
+            )
         source, quote, url = raw["source"], raw["quote"], None
     else:
         if not isinstance(raw.get("url"), str):
@@ -106,7 +108,11 @@ class FactBase:
         candidates = [f for f in self._by_category.get(category, []) if f not in chosen]
         scored = sorted(
             candidates,
-            key=lambda f: (-sum(1 for t in f.topics if t in words), not f.verified, f.kind != "corpus"),
+            key=lambda f: (
+                -sum(1 for t in f.topics if t in words),
+                not f.verified,
+                f.kind != "corpus",
+            ),
         )
         for f in scored:
             if len(chosen) >= MAX_CITED:

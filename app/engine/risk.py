@@ -11,6 +11,7 @@ status gets ``missing-risk-disclosure``.
 from __future__ import annotations
 
 import math
+from typing import Literal
 from collections import Counter
 
 from app.engine.context import ContextCues
@@ -22,10 +23,22 @@ CATEGORY_BONUS = 2.0
 SCALE = 12.0
 HIGH, MEDIUM = 60, 25
 PROMOTIONAL = frozenset(
-    {"efficacy-overclaim", "absolute-safety", "call-to-action", "availability-normalization", "testimonial",
-     "broad-spectrum", "approval-misrepresentation", "evidence-inflation"}
+    {
+        "efficacy-overclaim",
+        "absolute-safety",
+        "call-to-action",
+        "availability-normalization",
+        "testimonial",
+        "broad-spectrum",
+        "approval-misrepresentation",
+        "evidence-inflation",
+    }
 )
-DISCLOSURE_FACTS = ("fda-licensure-and-harms", "corpus-fda-consumer-alerts", "ftc-hedges-do-not-cure")
+DISCLOSURE_FACTS = (
+    "fda-licensure-and-harms",
+    "corpus-fda-consumer-alerts",
+    "ftc-hedges-do-not-cure",
+)
 
 
 def risk_of(findings: list[Finding]) -> Risk:
@@ -33,7 +46,7 @@ def risk_of(findings: list[Finding]) -> Risk:
     s = sum(SEVERITY_WEIGHT[f.severity] * f.confidence for f in findings)
     s += CATEGORY_BONUS * len(counts)
     score = round(100 * (1 - math.exp(-s / SCALE)))
-    level = "high" if score >= HIGH else "medium" if score >= MEDIUM else "low"
+    level: Literal["low", "medium", "high"] = "high" if score >= HIGH else "medium" if score >= MEDIUM else "low"
     return Risk(score=score, level=level, counts={c: counts.get(c, 0) for c in CATEGORIES})
 
 

@@ -45,7 +45,9 @@ def test_flag_example(rules_engine: Engine, rule_id: str, example: str) -> None:
     end = start + len(marked.group(1))
     report = rules_engine.check(text)
     hits = [f for f in report.findings if f.id == rule_id]
-    assert hits, f"{rule_id} did not flag {text!r}; findings: {[(f.id, f.text) for f in report.findings]}"
+    assert hits, (
+        f"{rule_id} did not flag {text!r}; findings: {[(f.id, f.text) for f in report.findings]}"
+    )
     assert any((f.start, f.end) == (start, end) for f in hits), (
         f"{rule_id} flagged {[f.text for f in hits]} instead of {marked.group(1)!r}"
     )

@@ -39,7 +39,9 @@ class ConditionMatcher:
         for rule in rules:
             n = rule.spec.get("min_systems", 3)
             if not isinstance(n, int) or n < 2:
-                raise RuleError(f"{rule.path}: rule {rule.id!r}: min_systems must be an integer >= 2")
+                raise RuleError(
+                    f"{rule.path}: rule {rule.id!r}: min_systems must be an integer >= 2"
+                )
 
     def mentions(self, text: str, start: int, end: int) -> list[tuple[int, int, str]]:
         """Condition mentions (start, end, system) in ``text[start:end]``, longest first at each place."""

@@ -38,10 +38,14 @@ class RuleSet:
         for cat in categories:
             for fid in cat.facts:
                 if fid not in fact_ids:
-                    raise RuleError(f"{cat.rules[0].path if cat.rules else cat.id}: cites unknown fact {fid!r}")
+                    raise RuleError(
+                        f"{cat.rules[0].path if cat.rules else cat.id}: cites unknown fact {fid!r}"
+                    )
             for rule in cat.rules:
                 if rule.id in seen:
-                    raise RuleError(f"{rule.path}: duplicate rule id {rule.id!r} (also in {seen[rule.id]})")
+                    raise RuleError(
+                        f"{rule.path}: duplicate rule id {rule.id!r} (also in {seen[rule.id]})"
+                    )
                 seen[rule.id] = rule.path
                 for fid in rule.facts:
                     if fid not in fact_ids:
@@ -51,8 +55,14 @@ class RuleSet:
                 compiled = CompiledRule(rule, None, exceptions)
                 if rule.kind == "phrases":
                     phrases = rule.spec.get("phrases")
-                    if not isinstance(phrases, list) or not phrases or not all(isinstance(p, str) for p in phrases):
-                        raise RuleError(f"{where}: a phrases rule needs a non-empty 'phrases' list of strings")
+                    if (
+                        not isinstance(phrases, list)
+                        or not phrases
+                        or not all(isinstance(p, str) for p in phrases)
+                    ):
+                        raise RuleError(
+                            f"{where}: a phrases rule needs a non-empty 'phrases' list of strings"
+                        )
                     for p in phrases:
                         self._phrases.add(p, rule)
                 elif rule.kind in ("tokens", "regex"):
@@ -69,7 +79,8 @@ class RuleSet:
         """All raw matches (before context), in no particular order."""
         matches = self._phrases.find(norm)
         for compiled in self._patterns:
-            for m in compiled.pattern.finditer(norm):
+            pattern: Any = compiled.pattern
+            for m in pattern.finditer(norm):
                 if m.end() > m.start():
                     matches.append(Match(m.start(), m.end(), compiled.rule))
         matches.extend(self._conditions.find(norm, sentences))

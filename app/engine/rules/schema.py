@@ -74,7 +74,9 @@ def _req(obj: dict[str, Any], key: str, kind: type, where: str) -> Any:
     return value
 
 
-def _str_list(obj: dict[str, Any], key: str, where: str, *, required: bool = False) -> tuple[str, ...]:
+def _str_list(
+    obj: dict[str, Any], key: str, where: str, *, required: bool = False
+) -> tuple[str, ...]:
     if key not in obj:
         if required:
             raise RuleError(f"{where}: missing field {key!r}")
@@ -95,7 +97,10 @@ def parse_category(data: Any, path: str, docs_url: str) -> Category:
     cat_facts = _str_list(data, "facts", path)
     help_url = f"{docs_url}#{cat_id}"
     raw_rules = _req(data, "rules", list, path)
-    rules = tuple(_parse_rule(r, i, cat_id, default_sev, cat_facts, path, help_url) for i, r in enumerate(raw_rules))
+    rules = tuple(
+        _parse_rule(r, i, cat_id, default_sev, cat_facts, path, help_url)
+        for i, r in enumerate(raw_rules)
+    )
     return Category(
         id=cat_id,
         name=_req(data, "name", str, path),
@@ -110,7 +115,13 @@ def parse_category(data: Any, path: str, docs_url: str) -> Category:
 
 
 def _parse_rule(
-    raw: Any, index: int, cat_id: str, default_sev: str, cat_facts: tuple[str, ...], path: str, help_url: str
+    raw: Any,
+    index: int,
+    cat_id: str,
+    default_sev: str,
+    cat_facts: tuple[str, ...],
+    path: str,
+    help_url: str,
 ) -> Rule:
     where = f"{path}: rule #{index + 1}"
     if not isinstance(raw, dict):
@@ -144,7 +155,9 @@ def _parse_rule(
         raise RuleError(f"{where}: needs at least two 'flag' and two 'pass' examples")
     for ex in flag:
         if ex.count("<marker>") != 1 or ex.count("</marker>") != 1:
-            raise RuleError(f"{where}: flag example must mark one span with <marker>...</marker>: {ex!r}")
+            raise RuleError(
+                f"{where}: flag example must mark one span with <marker>...</marker>: {ex!r}"
+            )
     confidence = raw.get("confidence", 0.9)
     if not isinstance(confidence, (int, float)) or not 0 < confidence <= 1:
         raise RuleError(f"{where}: confidence must be a number in (0, 1]")
@@ -168,5 +181,16 @@ def _parse_rule(
 
 
 _COMMON_FIELDS = frozenset(
-    {"id", "kind", "severity", "message", "suggestion", "facts", "exceptions", "context", "confidence", "examples"}
+    {
+        "id",
+        "kind",
+        "severity",
+        "message",
+        "suggestion",
+        "facts",
+        "exceptions",
+        "context",
+        "confidence",
+        "examples",
+    }
 )

@@ -1,0 +1,27 @@
+"""Shared request dependencies: the engine, the settings, and option building."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import Request
+
+from app.core.config import Settings
+from app.engine import CheckOptions, Engine
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def build_options(categories: Sequence[str] | None, min_severity: str | None) -> CheckOptions:
+    return CheckOptions(
+        categories=frozenset(categories) if categories is not None else None,
+        min_severity=min_severity or "suggestion",  # type: ignore[arg-type]
+    )

@@ -1,0 +1,41 @@
+"""``redflag serve``: the REST service under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("serve", help="start the REST service (uvicorn)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.cli.main import UsageError
+    from app.core.config import get_settings
+    from app.engine.model import ModelError, load_model
+
+    settings = get_settings()
+    if settings.use_model:
+        try:  # fail here, with the reason, rather than in every worker
+            load_model(settings.model_dir)
+        except ModelError as exc:
+            raise UsageError(str(exc)) from None
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    uvicorn.run(
+        "app.api.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,
+        log_config=None,
+        timeout_graceful_shutdown=30,
+    )
+    return 0
