@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Create .venv and install the pinned dependencies and redflag itself.
+#   scripts/bootstrap.sh          runtime only (requirements.lock)
+#   scripts/bootstrap.sh --dev    everything for tests, training and scanning (requirements-dev.lock)
+# Works on a fresh Debian machine with Python 3.11: installs python3-venv with apt when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+  echo "redflag needs Python 3.11 (found: $("$PY" --version 2>&1))" >&2
+  exit 2
+fi
+
+apt_install() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    echo "please install: $*" >&2
+    exit 2
+  fi
+}
+
+if [ ! -x .venv/bin/python ]; then
+  if ! "$PY" -m venv .venv 2>/dev/null; then
+    rm -rf .venv
+    apt_install python3-venv python3.11-venv || apt_install python3-venv
+    "$PY" -m venv .venv
+  fi
+fi
+
+LOCK=requirements.lock
+[ "${1:-}" = "--dev" ] && LOCK=requirements-dev.lock
+.venv/bin/python -m pip install -q --disable-pip-version-check -r "$LOCK"
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
