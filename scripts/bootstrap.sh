@@ -33,4 +33,4 @@ fi
 LOCK=requirements.lock
 [ "${1:-}" = "--dev" ] && LOCK=requirements-dev.lock
 .venv/bin/python -m pip install -q --disable-pip-version-check -r "$LOCK"
-.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .

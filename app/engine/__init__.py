@@ -15,6 +15,7 @@ from app.engine.finding import (
     Finding,
     Report,
     Risk,
+    severity_rank,
 )
 from app.engine.formats import FORMATS
 from app.engine.model import ModelError
@@ -34,4 +35,5 @@ __all__ = [
     "Report",
     "Risk",
     "RuleError",
+    "severity_rank",
 ]
