@@ -32,5 +32,11 @@ fi
 
 LOCK=requirements.lock
 [ "${1:-}" = "--dev" ] && LOCK=requirements-dev.lock
-.venv/bin/python -m pip install -q --disable-pip-version-check -r "$LOCK"
-.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+# Skip the installs when nothing they depend on has changed since the last run.
+STAMP=".venv/.redflag-$(basename "$LOCK").stamp"
+WANT=$(cat "$LOCK" pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$LOCK"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+  echo "$WANT" > "$STAMP"
+fi

@@ -77,16 +77,19 @@ class DocumentBuilder:
         self._blocks: list[tuple[int, int]] = []
         self._block_start: int | None = None
         self._last_source = 0
+        self._last_char = ""
         self.directives: list[Directive] = []
 
     def add(self, piece: str, source_offset: int) -> None:
         """Add ``piece``, whose characters stand at ``source_offset...`` in the source."""
-        if self._block_start is None or self._len == self._block_start:
+        if self._block_start is None or self._len == self._block_start or self._last_char == " ":
+            # no white space at a block's start, and none doubled across pieces
             stripped = piece.lstrip()
             source_offset += len(piece) - len(stripped)
             piece = stripped
         if not piece:
             return
+        self._last_char = piece[-1]
         self._open_block()
         self._run(source_offset)
         self._parts.append(piece)
@@ -114,6 +117,7 @@ class DocumentBuilder:
             self._source_starts.append(anchor)
             self._parts.append(ch)
             self._len += 1
+        self._last_char = piece[-1]
         # the next real piece opens a new run
         self._last_source = -1
 

@@ -1,0 +1,83 @@
+"""Each adapter: what becomes text, what is skipped, and that offsets map back exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.engine.formats import parse
+
+
+def _blocks(source: str, fmt: str) -> list[str]:
+    doc = parse(source, fmt)
+    return [doc.text[s:e] for s, e in doc.blocks]
+
+
+def _roundtrip(source: str, fmt: str) -> None:
+    """Every non-space character of the text maps to the same character in the source."""
+    doc = parse(source, fmt)
+    for i, ch in enumerate(doc.text):
+        if ch.isspace() or ch in "&<>\"'©":
+            continue
+        j = doc.to_source(i)
+        assert source[j] == ch, (i, ch, j, source[max(j - 5, 0) : j + 5])
+
+
+def test_text_blocks_split_on_lines_and_join_wrapped_lines() -> None:
+    src = "Title\n\nFirst line\nwrapped on. Next.\r\nSecond para\n"
+    assert _blocks(src, "text") == ["Title", "First line wrapped on. Next.", "Second para"]
+    _roundtrip(src, "text")
+
+
+def test_markdown_skips_code_front_matter_and_keeps_prose() -> None:
+    src = (
+        "---\ntitle: Completely safe\n---\n# Heading *one*\n\n"
+        "Para with **bold**, `completely safe` code and [a link](http://x.org).\n\n"
+        "```\ncompletely safe in a fence\n```\n\n    indented code\n\n- item one\n- item two\n\n"
+        "| a | b |\n|---|---|\n| cell one | cell two |\n"
+    )
+    blocks = _blocks(src, "markdown")
+    assert blocks[0] == "Heading one"
+    assert blocks[1] == "Para with bold, code and a link."
+    assert "completely safe in a fence" not in " ".join(blocks)
+    assert "indented code" not in " ".join(blocks)
+    assert "title: Completely safe" not in " ".join(blocks)
+    assert ["item one", "item two"] == blocks[2:4]
+    assert "cell one" in blocks and "cell two" in blocks
+    _roundtrip(src, "markdown")
+
+
+def test_markdown_html_blocks_and_directives() -> None:
+    src = "<!-- redflag-disable absolute-safety -->\n\n<div hidden>secret</div>\n\nVisible text.\n"
+    doc = parse(src, "markdown")
+    assert [doc.text[s:e] for s, e in doc.blocks] == ["Visible text."]
+    assert [(d.kind, d.targets) for d in doc.directives] == [("disable", ("absolute-safety",))]
+
+
+def test_html_skips_invisible_and_decodes_entities() -> None:
+    src = (
+        "<html><head><title>T</title><style>p{}</style></head><body>"
+        "<p>Safe &amp; sound&nbsp;now</p><div aria-hidden=\"true\">aria</div>"
+        "<p style='display: none'>styled</p><p hidden>hid</p><script>var s='x'</script>"
+        "<form><input value='field'><textarea>area</textarea></form>"
+        "<ul><li>One\n   two</li></ul><table><tr><td>Cell</td></tr></table></body></html>"
+    )
+    assert _blocks(src, "html") == ["Safe & sound now", "One two", "Cell"]
+    _roundtrip(src, "html")
+
+
+def test_html_entity_maps_to_its_ampersand() -> None:
+    src = "<p>A &amp; B</p>"
+    doc = parse(src, "html")
+    i = doc.text.index("&")
+    assert src[doc.to_source(i) : doc.to_source(i) + 5] == "&amp;"
+
+
+def test_unknown_format_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown format"):
+        parse("x", "docx")
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_empty_and_blank_inputs(fmt: str) -> None:
+    for src in ("", "   \n\n\t", "<p> </p>" if fmt == "html" else "\n"):
+        assert parse(src, fmt).blocks == []
