@@ -17,6 +17,7 @@ One check flows like this:
 from __future__ import annotations
 
 import bisect
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,8 @@ from app.engine.sentences import split_sentences
 from app.engine.suppress import apply_directives
 
 DOWNGRADE_FACTOR = 0.6
+# code points a Python str may hold but UTF-8 (and so blingfire and RE2) cannot encode
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class CheckTimeout(RuntimeError):
@@ -181,7 +184,11 @@ class Engine:
     # -- steps ------------------------------------------------------------------------
 
     def _prepare(self, text: str, fmt: str) -> _Prepared:
-        doc = parse(text, fmt)
+        # Lone surrogates are read as U+FFFD, one for one, so every offset holds and
+        # findings still quote the caller's original text.
+        safe = text if text.isascii() else _LONE_SURROGATE.sub("\ufffd", text)
+        doc = parse(safe, fmt)
+        doc.source = text
         sentences = split_sentences(doc)
         return _Prepared(doc, normalize(doc.text), sentences, [s for s, _ in sentences])
 
