@@ -7,9 +7,10 @@ models for the OpenAPI document.
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 Format = Literal["text", "markdown", "html"]
 Category = Literal[
@@ -23,12 +24,26 @@ Category = Literal[
     "evidence-inflation",
 ]
 SeverityName = Literal["suggestion", "warning", "error"]
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_unicode(value: str) -> str:
+    """JSON escapes can carry lone surrogates, which are not text and cannot be echoed back."""
+    if not value.isascii() and (m := _LONE_SURROGATE.search(value)) is not None:
+        raise ValueError(
+            f"contains a lone surrogate (U+{ord(m.group()):04X}) at character {m.start()}; "
+            "send valid Unicode text"
+        )
+    return value
+
+
+UnicodeText = Annotated[str, AfterValidator(_valid_unicode)]
 
 
 class CheckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(description="The text to check, in the given format")
+    text: UnicodeText = Field(description="The text to check, in the given format")
     format: Format = Field("text", description="How to read the text: text, markdown or html")
     categories: list[Category] | None = Field(None, description="Report only these categories")
     min_severity: SeverityName | None = Field(
@@ -39,8 +54,8 @@ class CheckRequest(BaseModel):
 class BatchItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(description="The caller's id for this item, echoed in the response")
-    text: str
+    id: UnicodeText = Field(description="The caller's id for this item, echoed in the response")
+    text: UnicodeText
     format: Format = "text"
 
 
