@@ -11,12 +11,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 
 from app import __version__
+from app.api import metrics, security
 from app.api.middleware import BodyGuard, RequestLog
 from app.api.responses import FastJSONResponse
 from app.api.routes import check, meta
 from app.core.config import Settings, get_settings
 from app.core.logging import configure_logging
-from app.engine import Engine
+from app.engine import Engine, ModelError
 
 JSON_PATHS = ("/check", "/check/batch")
 EXTENSION_ORIGINS = r"^(chrome-extension|moz-extension|safari-web-extension)://[a-zA-Z0-9._-]+$"
@@ -35,7 +36,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if getattr(app.state, "engine", None) is None:
-            app.state.engine = Engine(model_dir=settings.model_dir, use_model=settings.use_model)
+            try:
+                app.state.engine = Engine(model_dir=settings.model_dir, use_model=settings.use_model)
+            except ModelError as exc:  # say why, then refuse to start
+                log.error("model refused", extra={"detail": str(exc)})
+                raise
         e: Engine = app.state.engine
         log.info(
             "ready",
@@ -74,6 +79,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(check.router)
     app.include_router(meta.router)
 
+    # middleware, innermost first: body limits, access (keys, rate limits), CORS (so that
+    # every answer, 401/413/429 too, carries its headers), metrics, request log
+    app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes, json_paths=JSON_PATHS)
+    security.install(app, settings)
     origins = ["*"] if settings.cors_allow_all else list(settings.cors_origins)
     app.add_middleware(
         CORSMiddleware,
@@ -85,6 +94,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         allow_headers=["Content-Type", "X-API-Key", "X-Request-ID"],
         expose_headers=["X-Request-ID", "Retry-After"],
     )
-    app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes, json_paths=JSON_PATHS)
+    metrics.install(app, settings)
     app.add_middleware(RequestLog)
     return app

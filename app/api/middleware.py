@@ -28,7 +28,7 @@ log = logging.getLogger("redflag.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-async def _send_json(
+async def send_json(
     send: Send, status: int, payload: dict[str, Any], extra: list[tuple[bytes, bytes]] | None = None
 ) -> None:
     body = orjson.dumps(payload)
@@ -58,7 +58,7 @@ class BodyGuard:
         if path in self.json_paths:
             ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
             if ctype != b"application/json":
-                await _send_json(
+                await send_json(
                     send,
                     415,
                     {
@@ -71,10 +71,10 @@ class BodyGuard:
             try:
                 declared = int(length)
             except ValueError:
-                await _send_json(send, 400, {"detail": "invalid Content-Length header"})
+                await send_json(send, 400, {"detail": "invalid Content-Length header"})
                 return
             if declared > self.max:
-                await _send_json(
+                await send_json(
                     send,
                     413,
                     {
@@ -104,7 +104,7 @@ class BodyGuard:
             await self.app(scope, counted_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await _send_json(
+                await send_json(
                     send, 413, {"detail": f"request body is over the limit of {self.max} bytes"}
                 )
 

@@ -29,13 +29,16 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
-    uvicorn.run(
-        "app.api.asgi:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        access_log=False,
-        log_config=None,
-        timeout_graceful_shutdown=30,
-    )
+    from app.api.metrics import multiprocess_dir
+
+    with multiprocess_dir(args.workers):  # one /metrics for all workers
+        uvicorn.run(
+            "app.api.asgi:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            access_log=False,
+            log_config=None,
+            timeout_graceful_shutdown=30,
+        )
     return 0

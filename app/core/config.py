@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         0, ge=0, description="Requests per minute per key or address; 0 is off"
     )
+    metrics_enabled: bool = Field(
+        True, description="Serve /metrics (Prometheus) and count requests and findings"
+    )
     log_level: str = Field("INFO", description="Log level of the JSON logs")
 
     @field_validator("cors_origins", "api_keys", mode="before")

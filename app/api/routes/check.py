@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
 from app.api.deps import build_options, get_app_settings, get_engine
+from app.api.metrics import record_reports
 from app.api.responses import FastJSONResponse, error
 from app.api.schemas import BatchRequest, BatchResponse, CheckRequest, CheckResponse, ErrorResponse
 from app.core.config import Settings
@@ -76,6 +77,7 @@ async def check(
             f"the check took longer than the limit of {settings.request_timeout_s:g} s; send less text",
         )
     _log(request, [body.text], len(report[0].findings), t0)
+    record_reports(request, report)
     return FastJSONResponse(report[0].to_dict())
 
 
@@ -110,6 +112,7 @@ async def check_batch(
             f"the check took longer than the limit of {settings.request_timeout_s:g} s; send fewer items",
         )
     _log(request, [it.text for it in body.items], sum(len(r.findings) for r in reports), t0)
+    record_reports(request, reports)
     return FastJSONResponse(
         {"items": [{"id": it.id, **r.to_dict()} for it, r in zip(body.items, reports, strict=True)]}
     )
