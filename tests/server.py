@@ -25,14 +25,26 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    env: dict[str, str] | None = None, workers: int = 1, timeout: float = 60.0, log_path: Path | None = None
+    env: dict[str, str] | None = None,
+    workers: int = 1,
+    timeout: float = 60.0,
+    log_path: Path | None = None,
 ) -> Iterator[str]:
     """Yield the base URL of a live server; stop it (SIGTERM) afterwards."""
     port = free_port()
     full_env = {**os.environ, **(env or {})}
     log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli.main", "serve", "--port", str(port), "--workers", str(workers)],
+        [
+            sys.executable,
+            "-m",
+            "app.cli.main",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         cwd=ROOT,
         env=full_env,
         stdout=log,

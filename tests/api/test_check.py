@@ -32,16 +32,23 @@ def test_check_003_is_low(client: TestClient) -> None:
 
 def test_check_formats_and_filters(client: TestClient) -> None:
     md = "# Clinic\n\nOur injections are **completely safe**. Call now for a FREE consultation!\n"
-    body = client.post("/check", json={"text": md, "format": "markdown", "categories": ["absolute-safety"]}).json()
+    body = client.post(
+        "/check", json={"text": md, "format": "markdown", "categories": ["absolute-safety"]}
+    ).json()
     assert body["findings"] and {f["category"] for f in body["findings"]} == {"absolute-safety"}
     f = body["findings"][0]
     assert md[f["start"] : f["end"]] == f["text"] and f["line"] == 3
-    body = client.post("/check", json={"text": md, "format": "markdown", "min_severity": "error"}).json()
+    body = client.post(
+        "/check", json={"text": md, "format": "markdown", "min_severity": "error"}
+    ).json()
     assert all(f["severity"] == "error" for f in body["findings"])
 
 
 def test_batch(client: TestClient) -> None:
-    items = [{"id": "a", "text": corpus_text("004")}, {"id": "b", "text": "<p>Hello.</p>", "format": "html"}]
+    items = [
+        {"id": "a", "text": corpus_text("004")},
+        {"id": "b", "text": "<p>Hello.</p>", "format": "html"},
+    ]
     r = client.post("/check/batch", json={"items": items})
     assert r.status_code == 200
     body = BatchResponse.model_validate(r.json())
@@ -80,7 +87,11 @@ def test_malformed_json_and_content_type(client: TestClient) -> None:
     assert r.status_code == 422 and r.json()["message"]
     r = client.post("/check", content=b"\xff\xfe\x00", headers={"content-type": "application/json"})
     assert r.status_code in (400, 422)
-    r = client.post("/check", content=b"text=hello", headers={"content-type": "application/x-www-form-urlencoded"})
+    r = client.post(
+        "/check",
+        content=b"text=hello",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 415 and "application/json" in r.json()["detail"]
 
 

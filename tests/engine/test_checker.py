@@ -45,12 +45,27 @@ def test_004_lights_up(engine: Engine) -> None:
     assert_contract(text, report)
     assert report.risk.level == "high"
     cats = {f.category for f in report.findings}
-    for needed in ("absolute-safety", "availability-normalization", "call-to-action", "broad-spectrum", "efficacy-overclaim"):
+    for needed in (
+        "absolute-safety",
+        "availability-normalization",
+        "call-to-action",
+        "broad-spectrum",
+        "efficacy-overclaim",
+    ):
         assert needed in cats, f"no {needed} finding on 004"
-        assert any(any(fa.kind == "corpus" for fa in f.facts) for f in report.findings if f.category == needed)
+        assert any(
+            any(fa.kind == "corpus" for fa in f.facts)
+            for f in report.findings
+            if f.category == needed
+        )
     flagged = " | ".join(f.text.lower() for f in report.findings)
-    for phrase in ("consistently safe", "vanishingly small", "widely available in clinics",
-                   "free information packet", "request information packet"):
+    for phrase in (
+        "consistently safe",
+        "vanishingly small",
+        "widely available in clinics",
+        "free information packet",
+        "request information packet",
+    ):
         assert phrase in flagged, f"{phrase!r} not flagged"
 
 

@@ -17,7 +17,9 @@ def test_corpus_quotes_stand_in_their_files() -> None:
     for f in corpus:
         path = CORPUS / f.source
         assert path.is_file(), f"{f.id}: no corpus file {f.source}"
-        assert f.quote and f.quote in path.read_text("utf-8"), f"{f.id}: quote not found in {f.source}"
+        assert f.quote and f.quote in path.read_text("utf-8"), (
+            f"{f.id}: quote not found in {f.source}"
+        )
 
 
 def test_external_facts_have_urls_and_unverified_ones_are_marked() -> None:
@@ -25,7 +27,9 @@ def test_external_facts_have_urls_and_unverified_ones_are_marked() -> None:
     external = [f for f in facts.values() if f.kind == "external"]
     assert len(external) >= 15
     assert all(f.url for f in external)
-    assert {"fda-licensure-and-harms", "fda-ryoncil-only-msc-approval"} <= {f.id for f in external if not f.verified}
+    assert {"fda-licensure-and-harms", "fda-ryoncil-only-msc-approval"} <= {
+        f.id for f in external if not f.verified
+    }
 
 
 def test_every_cited_fact_resolves_and_every_category_has_a_corpus_fact() -> None:
@@ -42,5 +46,7 @@ def test_every_cited_fact_resolves_and_every_category_has_a_corpus_fact() -> Non
 
 def test_approval_claim_about_exosomes_for_knees_contradicts_a_fact() -> None:
     base = FactBase(load_facts())
-    cited = base.cite("approval-misrepresentation", (), "our fda-approved exosome injections for knee pain")
+    cited = base.cite(
+        "approval-misrepresentation", (), "our fda-approved exosome injections for knee pain"
+    )
     assert "corpus-no-fda-approved-exosome-ortho" in cited.contradicts

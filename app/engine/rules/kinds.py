@@ -29,7 +29,8 @@ _RE2_OPTIONS.max_mem = 64 << 20
 _RE2_OPTIONS.case_sensitive = False
 
 
-def compile_re2(pattern: str, where: str) -> Any:
+def compile_re2(pattern: str | bytes, where: str) -> Any:
+    """An RE2 expression; a ``bytes`` pattern matches UTF-8 bytes and gives byte offsets."""
     try:
         return re2.compile(pattern, _RE2_OPTIONS)
     except Exception as exc:  # re2 raises its own error type
@@ -126,14 +127,18 @@ class PhraseMatcher:
 
 
 def compile_pattern(rule: Rule) -> Any:
-    """The RE2 expression of a ``tokens`` or ``regex`` rule."""
+    """The RE2 expression of a ``tokens`` or ``regex`` rule, over UTF-8 bytes.
+
+    Matching bytes and mapping offsets once per document (``RuleSet.find``) is
+    about twice as fast as letting the wrapper convert offsets for every match.
+    """
     where = f"{rule.path}: rule {rule.id!r}"
     if rule.kind == "tokens":
         tokens = rule.spec.get("tokens")
         if not isinstance(tokens, list):
             raise RuleError(f"{where}: a tokens rule needs a 'tokens' list")
-        return compile_re2(tokens_to_regex(tokens, where), where)
+        return compile_re2(tokens_to_regex(tokens, where).encode(), where)
     pattern = rule.spec.get("pattern")
     if not isinstance(pattern, str) or not pattern:
         raise RuleError(f"{where}: a regex rule needs a 'pattern' string")
-    return compile_re2(pattern, where)
+    return compile_re2(pattern.encode(), where)

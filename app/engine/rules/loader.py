@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from app.engine.finding import CATEGORIES
@@ -78,11 +79,21 @@ class RuleSet:
     def find(self, norm: str, sentences: list[tuple[int, int]]) -> list[Match]:
         """All raw matches (before context), in no particular order."""
         matches = self._phrases.find(norm)
-        for compiled in self._patterns:
-            pattern: Any = compiled.pattern
-            for m in pattern.finditer(norm):
-                if m.end() > m.start():
-                    matches.append(Match(m.start(), m.end(), compiled.rule))
+        if self._patterns:
+            data = norm.encode("utf-8", "replace")  # a lone surrogate becomes one "?"
+            char_of_byte: Any = None
+            if len(data) != len(norm):
+                raw = np.frombuffer(data, dtype=np.uint8)
+                char_of_byte = np.append(np.cumsum((raw & 0xC0) != 0x80) - 1, len(norm))
+            for compiled in self._patterns:
+                pattern: Any = compiled.pattern
+                for m in pattern.finditer(data):
+                    s, e = m.span()
+                    if e > s:
+                        if char_of_byte is not None:
+                            # the end byte is one past the last matched byte: map the last byte, plus one
+                            s, e = int(char_of_byte[s]), int(char_of_byte[e - 1]) + 1
+                        matches.append(Match(s, e, compiled.rule))
         matches.extend(self._conditions.find(norm, sentences))
         return matches
 

@@ -41,7 +41,7 @@ def test_markdown_skips_code_front_matter_and_keeps_prose() -> None:
     assert "completely safe in a fence" not in " ".join(blocks)
     assert "indented code" not in " ".join(blocks)
     assert "title: Completely safe" not in " ".join(blocks)
-    assert ["item one", "item two"] == blocks[2:4]
+    assert blocks[2:4] == ["item one", "item two"]
     assert "cell one" in blocks and "cell two" in blocks
     _roundtrip(src, "markdown")
 
@@ -56,7 +56,7 @@ def test_markdown_html_blocks_and_directives() -> None:
 def test_html_skips_invisible_and_decodes_entities() -> None:
     src = (
         "<html><head><title>T</title><style>p{}</style></head><body>"
-        "<p>Safe &amp; sound&nbsp;now</p><div aria-hidden=\"true\">aria</div>"
+        '<p>Safe &amp; sound&nbsp;now</p><div aria-hidden="true">aria</div>'
         "<p style='display: none'>styled</p><p hidden>hid</p><script>var s='x'</script>"
         "<form><input value='field'><textarea>area</textarea></form>"
         "<ul><li>One\n   two</li></ul><table><tr><td>Cell</td></tr></table></body></html>"
