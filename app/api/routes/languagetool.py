@@ -1,0 +1,146 @@
+"""LanguageTool's HTTP API (``/v2/languages``, ``/v2/check``), so its clients can check red flags.
+
+The LanguageTool browser add-on, LTeX and ``language_tool_python`` pointed at
+this service get redflag's findings as LanguageTool matches.  Parameters are
+read from the raw form body (POST) or query string (GET) by
+:mod:`app.api.languagetool.request`; errors are LanguageTool's plain-text
+``Error: ...`` answers.  See docs/languagetool.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse
+
+from app.api.deps import get_app_settings, get_engine
+from app.api.languagetool.errors import LTError
+from app.api.languagetool.request import LANGUAGES, decode_params, parse_check
+from app.api.languagetool.response import check_response
+from app.api.languagetool.schemas import (
+    CHECK_DESCRIPTION,
+    ERROR_RESPONSES,
+    PLAIN_TEXT,
+    LTCheckResponse,
+    LTLanguage,
+    form_body,
+    query_parameters,
+)
+from app.api.responses import FastJSONResponse
+from app.core.config import Settings
+from app.engine import CheckOptions, Engine
+from app.engine.checker import CheckTimeout
+
+router = APIRouter(prefix="/v2", tags=["languagetool"])
+log = logging.getLogger("redflag.languagetool")
+FORM = "application/x-www-form-urlencoded"
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def _error(exc: LTError) -> PlainTextResponse:
+    return PlainTextResponse(f"Error: {exc.message}", status_code=exc.status)
+
+
+@router.get("/languages", response_model=list[LTLanguage])
+async def languages() -> Any:
+    """The languages redflag accepts: LanguageTool's English variants."""
+    return FastJSONResponse(
+        [{"name": lang.name, "code": lang.code, "longCode": lang.long_code} for lang in LANGUAGES]
+    )
+
+
+async def _check(
+    request: Request, params: dict[str, str], engine: Engine, settings: Settings
+) -> Any:
+    t0 = time.perf_counter()
+    try:
+        parsed = parse_check(params)
+        plain = parsed.text.plain
+        if len(plain) > settings.max_text_chars:
+            raise LTError(
+                f"Your text exceeds the limit of {settings.max_text_chars} characters "
+                f"(it's {len(plain)} characters). Please submit a shorter text.",
+                status=413,
+            )
+        deadline = time.monotonic() + settings.request_timeout_s
+        try:
+            (report,) = await run_in_threadpool(
+                engine.check_many, [(plain, "text")], CheckOptions(), deadline
+            )
+        except CheckTimeout:
+            raise LTError(
+                f"Text checking took longer than allowed maximum of "
+                f"{settings.request_timeout_s:g} seconds. Please submit a shorter text.",
+                status=503,
+            ) from None
+    except LTError as exc:
+        return _error(exc)
+    body = check_response(engine, report, parsed)
+    log.info(
+        "languagetool check",
+        extra={
+            "request_id": getattr(request.state, "request_id", None),
+            "characters": len(plain),
+            "annotated": parsed.text.has_markup,
+            "language": parsed.language.long_code,
+            "matches": len(body["matches"]),
+            "text_sha256": hashlib.sha256(plain.encode("utf-8", "surrogatepass")).hexdigest()[:16],
+            "duration_ms": round((time.perf_counter() - t0) * 1000, 2),
+        },
+    )
+    return FastJSONResponse(body)
+
+
+@router.get(
+    "/check",
+    response_model=LTCheckResponse,
+    responses=ERROR_RESPONSES,
+    summary="Check a text (LanguageTool API, query parameters)",
+    description=CHECK_DESCRIPTION,
+    openapi_extra={"parameters": query_parameters()},
+)
+async def check_get(request: Request, engine: EngineDep, settings: SettingsDep) -> Any:
+    """LanguageTool's check with query parameters, as older clients send it."""
+    try:
+        params = decode_params(request.scope.get("query_string", b""))
+    except LTError as exc:
+        return _error(exc)
+    return await _check(request, params, engine, settings)
+
+
+@router.post(
+    "/check",
+    response_model=LTCheckResponse,
+    responses={
+        **ERROR_RESPONSES,
+        415: {"description": f"The body is not {FORM}", "content": PLAIN_TEXT},
+    },
+    summary="Check a text (LanguageTool API, form-encoded)",
+    description=CHECK_DESCRIPTION,
+    openapi_extra={"requestBody": form_body()},
+)
+async def check_post(request: Request, engine: EngineDep, settings: SettingsDep) -> Any:
+    """LanguageTool's check: form-encoded parameters (``text`` or ``data``, ``language``, ...)."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype not in ("", FORM):
+        return _error(LTError(f"Content-Type must be {FORM}, not '{ctype}'", status=415))
+    try:
+        query = decode_params(request.scope.get("query_string", b""))
+        params = {**query, **decode_params(await request.body())}
+    except LTError as exc:
+        return _error(exc)
+    return await _check(request, params, engine, settings)
+
+
+@router.api_route(
+    "/check", methods=["PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"], include_in_schema=False
+)
+async def check_other_methods() -> None:
+    """405 naming both methods (two routes share the path; Starlette would name only one)."""
+    raise HTTPException(405, "Method Not Allowed", headers={"Allow": "GET, POST"})
