@@ -14,7 +14,7 @@ from app import __version__
 from app.api import metrics, security
 from app.api.middleware import BodyGuard, RequestLog
 from app.api.responses import FastJSONResponse
-from app.api.routes import check, meta
+from app.api.routes import check, languagetool, meta
 from app.core.config import Settings, get_settings
 from app.core.logging import configure_logging
 from app.engine import Engine, ModelError
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app.include_router(check.router)
     app.include_router(meta.router)
+    app.include_router(languagetool.router)
 
     # middleware, innermost first: body limits, access (keys, rate limits), CORS (so that
     # every answer, 401/413/429 too, carries its headers), metrics, request log
