@@ -1,73 +1,379 @@
-"""``redflag check [PATH ...]``: check Markdown, HTML and text files (first version)."""
+"""``redflag check [PATH ...]``: the CI check for Markdown, HTML and text sites.
+
+The steps: read the configuration (:mod:`app.cli.config`), find and read the
+files (:mod:`app.cli.files`), check them on all cores or on a service
+(:mod:`app.cli.runner`, :mod:`app.cli.remote`), leave out what the baseline
+already has (:mod:`app.cli.baseline`), write one of the output formats
+(:mod:`app.cli.output`) and exit 0, 1 (something at or above ``--fail-on``)
+or 2 (a usage, configuration or input error, with a message).  docs/cli.md
+has the details.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-FORMAT_BY_SUFFIX = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".txt": "text"}
-FAIL_ON = ("suggestion", "warning", "error", "never")
+from app.cli import baseline as baseline_mod
+from app.cli.catalog import Catalog
+from app.cli.config import (
+    FAIL_ON,
+    ConfigError,
+    FileOptions,
+    FileSettings,
+    LoadedConfig,
+    Resolver,
+    RuleSettings,
+    compile_globs,
+    discover,
+    load_file,
+)
+from app.cli.files import Finder, InputError, Source, read
+from app.cli.results import CheckedFile, RunResult
+from app.cli.runner import CheckFailed, check_local, check_remote, cpu_count, local_engine, use_pool
+from app.engine import FORMATS, SEVERITIES, CheckOptions, Report, RuleError, severity_rank
+
+OUTPUT_FORMATS = ("text", "json", "sarif", "github", "rdjson")
+
+EPILOG = """\
+exit status: 0 nothing at or above --fail-on; 1 something is; 2 usage, configuration or input error.
+configuration: .redflag.toml or [tool.redflag] in pyproject.toml, found by walking up from the
+working folder; command-line options win over [[overrides]], which win over the file's top level.
+See docs/cli.md."""
+
+
+def _ids(values: list[str] | None) -> list[str]:
+    """Repeatable, comma-separated ids: ``--disable a,b --disable c``."""
+    return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("check", help="check files or standard input for red flags")
-    p.add_argument("paths", nargs="*", default=["-"], help="files or folders; - for standard input")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    p.add_argument("--format-in", choices=("text", "markdown", "html"), help="input format (default: by extension)")
-    p.add_argument("--fail-on", choices=FAIL_ON, default="error", help="lowest severity that fails (default error)")
+    p = sub.add_parser(
+        "check",
+        help="check Markdown, HTML and text files for red flags (the CI check)",
+        description="Check files and folders (recursively) for promotional red flags.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        default=["."],
+        metavar="PATH",
+        help="files or folders to check (default: the working folder); - for standard input",
+    )
+    out = p.add_argument_group("output")
+    out.add_argument(
+        "-f",
+        "--format",
+        choices=OUTPUT_FORMATS,
+        default="text",
+        help="output format (default text)",
+    )
+    out.add_argument("-o", "--output", type=Path, help="write the output to this file")
+    out.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text output (auto: on a terminal, unless NO_COLOR is set)",
+    )
+    out.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar (default: on a terminal, for more than a few files)",
+    )
+    inp = p.add_argument_group("input")
+    inp.add_argument(
+        "--format-in", choices=sorted(FORMATS), help="input format (default: by file extension)"
+    )
+    inp.add_argument(
+        "--stdin-filename", metavar="NAME", help="name (and format) of standard input in the output"
+    )
+    inp.add_argument(
+        "--include", action="append", metavar="GLOB", help="check only files matching (repeatable)"
+    )
+    inp.add_argument(
+        "--exclude", action="append", metavar="GLOB", help="skip files matching (repeatable)"
+    )
+    inp.add_argument("--no-gitignore", action="store_true", help="do not read .gitignore files")
+    cfg = p.add_argument_group("configuration")
+    cfg.add_argument("--config", type=Path, metavar="FILE", help="use this configuration file")
+    cfg.add_argument("--no-config", action="store_true", help="ignore configuration files")
+    cfg.add_argument("--categories", metavar="LIST", help="only these categories (comma-separated)")
+    cfg.add_argument(
+        "--disable", action="append", metavar="ID", help="turn rules or categories off (repeatable)"
+    )
+    cfg.add_argument(
+        "--enable", action="append", metavar="ID", help="turn rules or categories back on"
+    )
+    cfg.add_argument(
+        "--severity",
+        action="append",
+        metavar="ID=LEVEL",
+        help="override a rule's or category's severity (repeatable)",
+    )
+    cfg.add_argument("--min-severity", choices=SEVERITIES, help="report nothing below this")
+    cfg.add_argument(
+        "--fail-on", choices=FAIL_ON, help="lowest severity that fails the run (default error)"
+    )
+    cfg.add_argument(
+        "--allow", action="append", metavar="PHRASE", help="never flag this phrase (repeatable)"
+    )
+    base = p.add_argument_group("baseline")
+    base.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="fail only on findings not in FILE (recorded there when it does not exist)",
+    )
+    base.add_argument(
+        "--update-baseline", action="store_true", help="record today's findings in --baseline"
+    )
+    run_ = p.add_argument_group("running")
+    run_.add_argument(
+        "-j", "--jobs", type=int, default=0, help="parallel workers (default 0: all cores)"
+    )
+    run_.add_argument(
+        "--server", metavar="URL", help="check on a running redflag service instead of locally"
+    )
+    run_.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds to wait for the service (default 120)"
+    )
     p.set_defaults(run=run)
 
 
-def _files(paths: list[str]) -> list[Path | None]:
+def _cli_layer(args: argparse.Namespace) -> RuleSettings:
     from app.cli.main import UsageError
 
-    out: list[Path | None] = []
-    for raw in paths:
-        if raw == "-":
-            out.append(None)
+    severity: dict[str, str] = {}
+    for item in args.severity or []:
+        rid, sep, level = item.partition("=")
+        if not sep or not rid.strip() or level.strip() not in SEVERITIES:
+            raise UsageError(
+                f"--severity {item!r}: expected ID=LEVEL with LEVEL one of {', '.join(SEVERITIES)}"
+            )
+        severity[rid.strip()] = level.strip()
+    return RuleSettings.model_validate(
+        {
+            "categories": _ids([args.categories]) if args.categories is not None else None,
+            "disable": _ids(args.disable),
+            "enable": _ids(args.enable),
+            "severity": severity,
+            "min_severity": args.min_severity,
+            "fail_on": args.fail_on,
+            "allowed_phrases": list(args.allow or []),
+        }
+    )
+
+
+def _load_config(args: argparse.Namespace, cwd: Path) -> LoadedConfig:
+    if args.no_config:
+        if args.config:
+            raise ConfigError("--config and --no-config exclude each other")
+        return LoadedConfig(FileSettings(), None, cwd.resolve())
+    if args.config:
+        path = args.config if args.config.is_absolute() else cwd / args.config
+        return load_file(path)
+    return discover(cwd)
+
+
+def _finder(args: argparse.Namespace, config: LoadedConfig, cwd: Path) -> Finder:
+    include = args.include if args.include is not None else config.settings.include
+    exclude = args.exclude if args.exclude is not None else config.settings.exclude
+    return Finder(
+        cwd=cwd,
+        root=config.root,
+        include=compile_globs(include, "include") if include is not None else None,
+        exclude=compile_globs(exclude, "exclude"),
+        format_in=args.format_in,
+        stdin_name=args.stdin_filename,
+        respect_gitignore=not args.no_gitignore,
+    )
+
+
+def _document_findings(report: Report, fo: FileOptions) -> Report:
+    """Apply the options to findings about the whole page (the engine leaves them be)."""
+    opts = fo.options
+    kept = []
+    for d in report.document_findings:
+        if d.id in fo.disabled_ids:
             continue
-        path = Path(raw)
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in FORMAT_BY_SUFFIX and p.is_file()))
-        elif path.is_file():
-            out.append(path)
-        else:
-            raise UsageError(f"{raw}: no such file or folder")
-    return out
+        sev = opts.severity_overrides.get(d.id, d.severity)
+        if severity_rank(sev) < severity_rank(opts.min_severity):
+            continue
+        kept.append(replace(d, severity=sev) if sev != d.severity else d)
+    return replace(report, document_findings=tuple(kept))
+
+
+@contextmanager
+def _output(path: Path | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        fh = path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the output: {exc.strerror or exc}") from None
+    with fh:
+        yield fh
+
+
+def _use_color(choice: str, stream: TextIO) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.cli.main import ExitStatus, UsageError
-    from app.core.config import get_settings
-    from app.engine import Engine, ModelError, severity_rank
+    from app.cli.main import UsageError
 
-    settings = get_settings()
     try:
-        engine = Engine(model_dir=settings.model_dir, use_model=settings.use_model)
-    except ModelError as exc:
+        return _run(args)
+    except (ConfigError, InputError, CheckFailed, baseline_mod.BaselineError) as exc:
         raise UsageError(str(exc)) from None
-    worst = -1
-    results = []
-    for path in _files(args.paths):
-        name = "<stdin>" if path is None else str(path)
-        try:
-            text = sys.stdin.read() if path is None else path.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{name}: cannot read: {exc}") from None
-        fmt = args.format_in or (FORMAT_BY_SUFFIX.get(path.suffix.lower(), "text") if path else "text")
-        report = engine.check(text, fmt)
-        results.append((name, report))
-        for f in report.findings:
-            worst = max(worst, severity_rank(f.severity))
-    if args.format == "json":
-        print(json.dumps({"files": [{"path": n, **r.to_dict()} for n, r in results]}, indent=2))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from app.cli.main import ExitStatus, UsageError
+
+    if args.jobs < 0:
+        raise UsageError("--jobs must be 0 (all cores) or more")
+    if args.update_baseline and args.baseline is None:
+        raise UsageError("--update-baseline needs --baseline FILE")
+    if args.paths.count("-") > 1:
+        raise UsageError("standard input (-) can be named only once")
+    cwd = Path.cwd()
+    config = _load_config(args, cwd)
+    cli = _cli_layer(args)
+    targets = _finder(args, config, cwd).targets(args.paths)
+    if not targets:
+        print("redflag: warning: no files to check", file=sys.stderr)
+    sources = [read(t) for t in targets]
+    jobs = args.jobs or cpu_count()
+
+    plan = _Plan(args, config, cli, sources, jobs)
+    catalog, reports, file_opts = _check_remote(plan) if args.server else _check_local(plan)
+
+    files = [
+        CheckedFile(s.target, s.text, _document_findings(r, fo), fo.fail_on)
+        for s, r, fo in zip(sources, reports, file_opts, strict=True)
+    ]
+    fail_on = cli.fail_on or config.settings.fail_on or "error"
+    baseline_name = None
+    if args.baseline is not None:
+        path = args.baseline if args.baseline.is_absolute() else cwd / args.baseline
+        baseline_name = args.baseline.as_posix()
+        if args.update_baseline or not path.exists():
+            n = baseline_mod.write(path, files)
+            print(
+                f"redflag: recorded {n} findings in the baseline {args.baseline}", file=sys.stderr
+            )
+        files = baseline_mod.apply(path, files, baseline_mod.load(path))
+    versions = dict(reports[0].versions) if reports else {}
+    result = RunResult(files, catalog, fail_on, versions, baseline_name)
+    from app.cli.output import WRITERS
+
+    with _output(args.output) as stream:
+        color = _use_color(args.color, stream) if args.format == "text" else False
+        WRITERS[args.format](result, stream, color)
+    return ExitStatus.FINDINGS if result.summary().failing else ExitStatus.OK
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to check and how, before the rules (local or the service's) are known."""
+
+    args: argparse.Namespace
+    config: LoadedConfig
+    cli: RuleSettings
+    sources: Sequence[Source]
+    jobs: int
+
+    @property
+    def items(self) -> list[tuple[str, str]]:
+        return [(s.text, s.target.format) for s in self.sources]
+
+    @property
+    def names(self) -> list[str]:
+        return [s.target.display for s in self.sources]
+
+    def options(
+        self, catalog: Catalog, use_model: bool
+    ) -> tuple[list[FileOptions], list[CheckOptions], list[int]]:
+        """Each file's options, the distinct engine options, and which one each file uses."""
+        resolver = Resolver(self.config, self.cli, catalog, use_model=use_model)
+        file_opts = [resolver.for_path(s.target.rel) for s in self.sources]
+        distinct: list[CheckOptions] = []
+        option_of: list[int] = []
+        for fo in file_opts:
+            if fo.options not in distinct:
+                distinct.append(fo.options)
+            option_of.append(distinct.index(fo.options))
+        return file_opts, distinct, option_of
+
+
+Checked = tuple[Catalog, list[Report], list[FileOptions]]
+
+
+def _check_local(plan: _Plan) -> Checked:
+    from app.core.config import Settings
+
+    settings = Settings()
+    items = plan.items
+    if use_pool(items, plan.jobs):
+        catalog = _rules_catalog()  # the workers load their own engines
     else:
-        for name, report in results:
-            for f in report.findings:
-                print(f"{name}:{f.line}:{f.column}: {f.severity}: {f.message} [{f.id}]")
-    if args.fail_on != "never" and worst >= severity_rank(args.fail_on):
-        return ExitStatus.FINDINGS
-    return ExitStatus.OK
+        rules = local_engine(settings.model_dir, settings.use_model).rules
+        catalog = Catalog.from_ruleset(rules.categories, rules.version)
+    file_opts, distinct, option_of = plan.options(catalog, settings.use_model)
+    reports = check_local(
+        items,
+        option_of,
+        distinct,
+        plan.names,
+        model_dir=settings.model_dir,
+        use_model=settings.use_model,
+        jobs=plan.jobs,
+        progress=plan.args.progress,
+    )
+    return catalog, reports, file_opts
+
+
+def _check_remote(plan: _Plan) -> Checked:
+    from app.cli.remote import ServiceClient
+
+    with ServiceClient(plan.args.server, timeout=plan.args.timeout) as client:
+        catalog = client.catalog()
+        file_opts, distinct, option_of = plan.options(catalog, True)
+        reports = check_remote(
+            client,
+            plan.items,
+            option_of,
+            distinct,
+            plan.names,
+            jobs=plan.jobs,
+            progress=plan.args.progress,
+        )
+    return catalog, reports, file_opts
+
+
+@lru_cache(maxsize=1)
+def _rules_catalog() -> Catalog:
+    from app.engine.facts import FactBase, load_facts
+    from app.engine.rules.loader import load_rules
+
+    try:
+        rules = load_rules(set(FactBase(load_facts()).facts))
+    except RuleError as exc:
+        raise CheckFailed(f"cannot load the rules: {exc}") from None
+    return Catalog.from_ruleset(rules.categories, rules.version)
