@@ -25,7 +25,6 @@ from app.api.languagetool.response import check_response
 from app.api.languagetool.schemas import (
     CHECK_DESCRIPTION,
     ERROR_RESPONSES,
-    PLAIN_TEXT,
     LTCheckResponse,
     LTLanguage,
     form_body,
@@ -117,22 +116,26 @@ async def check_get(request: Request, engine: EngineDep, settings: SettingsDep) 
 @router.post(
     "/check",
     response_model=LTCheckResponse,
-    responses={
-        **ERROR_RESPONSES,
-        415: {"description": f"The body is not {FORM}", "content": PLAIN_TEXT},
-    },
+    responses=ERROR_RESPONSES,
     summary="Check a text (LanguageTool API, form-encoded)",
     description=CHECK_DESCRIPTION,
     openapi_extra={"requestBody": form_body()},
 )
 async def check_post(request: Request, engine: EngineDep, settings: SettingsDep) -> Any:
-    """LanguageTool's check: form-encoded parameters (``text`` or ``data``, ``language``, ...)."""
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype not in ("", FORM):
-        return _error(LTError(f"Content-Type must be {FORM}, not '{ctype}'", status=415))
+    """LanguageTool's check: form-encoded parameters (``text`` or ``data``, ``language``, ...).
+
+    The body is read as a form whatever its Content-Type, as LanguageTool reads
+    it: LTeX sends its form with ``Content-Type: application/json``.
+    """
     try:
         query = decode_params(request.scope.get("query_string", b""))
         params = {**query, **decode_params(await request.body())}
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if "text" not in params and "data" not in params and ctype not in ("", FORM):
+            raise LTError(
+                f"Missing 'text' or 'data' parameter (the body must be form-encoded, "
+                f"{FORM}; it was sent as {ctype})"
+            )
     except LTError as exc:
         return _error(exc)
     return await _check(request, params, engine, settings)
