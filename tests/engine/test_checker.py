@@ -58,7 +58,7 @@ def test_004_lights_up(engine: Engine) -> None:
             for f in report.findings
             if f.category == needed
         )
-    flagged = " | ".join(f.text.lower() for f in report.findings)
+    lowered = text.lower()
     for phrase in (
         "consistently safe",
         "vanishingly small",
@@ -66,7 +66,9 @@ def test_004_lights_up(engine: Engine) -> None:
         "free information packet",
         "request information packet",
     ):
-        assert phrase in flagged, f"{phrase!r} not flagged"
+        at = lowered.index(phrase)
+        hit = any(f.start < at + len(phrase) and f.end > at for f in report.findings)
+        assert hit, f"{phrase!r} not flagged"
 
 
 @pytest.mark.parametrize("prefix", ["000", "001", "002", "003"])
