@@ -85,20 +85,23 @@ def form_body() -> dict[str, Any]:
 
 
 PLAIN_TEXT = {"text/plain": {"schema": {"type": "string"}}}
+_DETAIL_JSON = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "properties": {"detail": {"type": "string"}},
+            "required": ["detail"],
+        }
+    }
+}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"description": "LanguageTool's 'Error: ...' for a bad parameter", "content": PLAIN_TEXT},
+    400: {
+        "description": "LanguageTool's 'Error: ...' for a bad parameter (JSON for a bad header)",
+        "content": {**PLAIN_TEXT, **_DETAIL_JSON},
+    },
     413: {
-        "description": "Body or text over the configured limit",
-        "content": {
-            **PLAIN_TEXT,
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"detail": {"type": "string"}},
-                    "required": ["detail"],
-                }
-            },
-        },
+        "description": "Text over the configured limit (JSON when the body is over it)",
+        "content": {**PLAIN_TEXT, **_DETAIL_JSON},
     },
     503: {"description": "The check took longer than the time limit", "content": PLAIN_TEXT},
 }
