@@ -1,0 +1,1 @@
+"""Benchmarks (issue 7); see bench/README.md."""

@@ -1,0 +1,64 @@
+"""The benchmarks run: the corpus builder is deterministic, and ``bench_engine --smoke``
+produces its summary and JSON.  No timing is asserted (see bench/README.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.corpus import SEPARATOR, build_corpus
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_corpus_is_deterministic_and_paged() -> None:
+    a = build_corpus(target_bytes=50_000, page_bytes=5_000)
+    b = build_corpus(target_bytes=50_000, page_bytes=5_000)
+    assert a.sha256 == b.sha256
+    assert a.text == SEPARATOR.join(a.pages)
+    assert 50_000 <= a.nbytes < 50_000 + 5_000 + len(SEPARATOR)
+    for page in a.pages:
+        size = len(page.encode("utf-8"))
+        # a page only passes the limit when it is one paragraph on its own
+        assert size <= 5_000 or SEPARATOR not in page
+    assert build_corpus(target_bytes=50_000, seed=1).sha256 != a.sha256
+
+
+def test_corpus_repeats_no_page_verbatim() -> None:
+    corpus = build_corpus()
+    assert corpus.nbytes >= 1_000_000
+    assert len(set(corpus.pages)) == len(corpus.pages)
+
+
+def test_corpus_rejects_a_nonpositive_size() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        build_corpus(target_bytes=0)
+
+
+def test_bench_engine_smoke(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.bench_engine", "--smoke", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "linearity" in proc.stdout
+    result = json.loads((tmp_path / "bench_engine_smoke.json").read_text("utf-8"))
+    assert result["smoke"] is True
+    assert 50_000 <= result["corpus"]["bytes"] < 60_000
+    assert result["pages"]["count"] == result["corpus"]["pages"] > 1
+    assert result["doc"]["findings"] > 0
+    assert result["pages"]["findings"] > 0
+    ratio = result["doc"]["mb_s_cpu"] / result["pages"]["mb_s_cpu"]
+    assert result["linearity"]["ratio_doc_over_pages"] == pytest.approx(ratio, rel=1e-3)
+    assert "proselint" not in result  # smoke skips proselint and its venv
+    assert not (tmp_path / "proselint-venv").exists()
+    metadata = json.loads((ROOT / "model" / "metadata.json").read_text("utf-8"))
+    assert result["macro_f1"]["metadata"]["macro_f1"] == metadata["cv"]["engine"]["macro_f1"]
+    assert "fresh" not in result["macro_f1"]
