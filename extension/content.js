@@ -337,14 +337,18 @@
   }
 
   function report() {
+    // the highlights still on the page, in document order (one query, not a sort over the DOM)
     const entries = [];
-    for (const [id, e] of spansById) {
-      if (!e.marks.some((m) => m.isConnected)) spansById.delete(id);
-      else entries.push(e);
+    const listed = new Set();
+    for (const m of document.querySelectorAll(D.MARK_SELECTOR)) {
+      const id = m.getAttribute("data-redflag-id");
+      const e = spansById.get(id);
+      if (e && !listed.has(id)) {
+        listed.add(id);
+        entries.push(e);
+      }
     }
-    entries.sort((a, b) =>
-      a.marks[0].compareDocumentPosition(b.marks[0]) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1
-    );
+    for (const id of [...spansById.keys()]) if (!listed.has(id)) spansById.delete(id);
     const findings = [];
     for (const e of entries) {
       for (const f of e.findings) {
