@@ -1,0 +1,50 @@
+"""The dask engine on a real local Dask cluster (2 worker processes) against the local engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from app.scan import ScanConfig, scan
+from app.scan.worker import engine_loads
+from tests.conftest import MODEL_DIR
+from tests.scan.conftest import rules_config, tables, write_jsonl
+
+
+def test_dask_results_equal_the_local_engine_with_the_model(
+    tmp_path: Path, dask_client: Any
+) -> None:
+    src = write_jsonl(tmp_path / "pages.jsonl", 180, extra=[b"{broken"])
+    common: dict[str, Any] = {
+        "inputs": (src,),
+        "partition_size": 20,
+        "model_dir": MODEL_DIR,
+        "progress": False,
+    }
+    # --engine local --workers 1 runs in this process (the pool is exercised in test_kill.py)
+    local = scan(ScanConfig(out=tmp_path / "local", engine="local", workers=1, **common))
+    dask = scan(ScanConfig(out=tmp_path / "dask", engine="dask", **common), client=dask_client)
+    assert local.complete and dask.complete
+    assert (dask.pages, dask.failed, dask.partitions) == (181, 1, 10)
+    pages, findings = tables(tmp_path / "dask")
+    assert (pages, findings) == tables(tmp_path / "local")
+    assert [p["seq"] for p in pages] == list(range(181))
+    assert {p["model_version"] for p in pages} - {None} != {"none"}  # the model ran
+    assert {f["source"] for f in findings} >= {"rule"}
+    assert any(f["source"] == "model" for f in findings)
+    # the engine was loaded once per worker process, not per partition
+    loads = dask_client.run(engine_loads)
+    assert len(loads) == 2
+    for per_worker in loads.values():
+        assert per_worker and set(per_worker.values()) == {1}
+    assert (tmp_path / "dask" / "report.html").is_file()
+
+
+def test_scan_started_locally_resumes_on_dask(tmp_path: Path, dask_client: Any) -> None:
+    src = write_jsonl(tmp_path / "pages.jsonl", 60)
+    scan(rules_config([src], tmp_path / "ref"))
+    first = scan(rules_config([src], tmp_path / "out", max_partitions=2))
+    assert first.written == 2
+    rest = scan(rules_config([src], tmp_path / "out", engine="dask"), client=dask_client)
+    assert rest.complete and rest.skipped == 2 and rest.written == 4
+    assert tables(tmp_path / "out") == tables(tmp_path / "ref")
