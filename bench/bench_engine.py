@@ -14,10 +14,10 @@ BLAS and OpenMP limited to one thread):
    ``bench/out/``, never the project's) on the same document and pages, timing
    only its checking (``bench/proselint_runner.py``); the ratio redflag over
    proselint, like with like, target at least 10;
-5. macro-F1: the shipped model's cross-validated figure from
-   ``model/metadata.json`` (``cv.engine.macro_f1``, from before the speed
-   work), and a fresh group 5-fold cross-validation of the current code and
-   data with the shipped parameters (``app.training.train.train`` with one
+5. macro-F1: the cross-validated figure of the model in ``model/``, read from
+   its ``metadata.json`` (``cv.engine.macro_f1``, computed when it was
+   trained), and a fresh group 5-fold cross-validation of the current code and
+   data with that model's parameters (``app.training.train.train`` with one
    grid point, written to ``bench/out/cv-model/``; the shipped ``model/`` is
    not touched);
 6. with ``--profile``, a cProfile of ``Engine.check`` on the 1 MB document.
@@ -155,7 +155,7 @@ def f1_figures(model_dir: Path, out_dir: Path, fresh: bool) -> dict[str, Any]:
     cv = meta.get("cv", {})
     figures: dict[str, Any] = {
         "metadata": {
-            "label": "shipped model, model/metadata.json cv.engine.macro_f1 (before the speed work)",
+            "label": "the model in model/: metadata.json cv.engine.macro_f1 (from its training)",
             "scheme": cv.get("scheme"),
             "macro_f1": cv.get("engine", {}).get("macro_f1"),
             "model_only_macro_f1": cv.get("model_only", {}).get("macro_f1"),
@@ -393,7 +393,7 @@ def summary(r: dict[str, Any]) -> str:
     f1 = r["macro_f1"]
     rows.append(
         (
-            "macro-F1, shipped model (metadata, before)",
+            "macro-F1, model/metadata.json (at its training)",
             f"{f1['metadata']['macro_f1']} ({f1['metadata']['items']} items)",
             "",
             None,
@@ -402,7 +402,7 @@ def summary(r: dict[str, Any]) -> str:
     if "fresh" in f1:
         rows.append(
             (
-                "macro-F1, fresh group 5-fold CV (now)",
+                "macro-F1, fresh group 5-fold CV of current code",
                 f"{f1['fresh']['macro_f1']} ({f1['fresh']['items']} items)",
                 "",
                 None,
