@@ -11,7 +11,9 @@ what they do to that rule's finding.
   regulatory caution anywhere in the sentence ("does not mean FDA-approved").
 - hedge: a hedge from the start of the sentence to the end of the match's clause.
 - attribution: the claim is reported from a third party ("clinics claim",
-  "ads promised") or framed critically ("so-called", "beware", "misleading").
+  "ads promised") or framed critically ("so-called", "beware", "misleading"),
+  or it stands in quotation marks next to sentences that criticise it
+  ("Language to look out for: "Clinically proven." Ask: which trial?").
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ _CLAUSE_BREAK = re.compile(
 )
 _WORD = re.compile(r"[\w'-]+")
 NEGATION_WINDOW = 10  # words before the match a negation cue may stand in
+QUOTE_WINDOW_BEFORE = 2  # sentences before a quoted claim that may frame it critically
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,21 @@ class ContextCues:
             hedge=self.hedged(norm, s_start, s_end, m_start, m_end),
             attribution=self.attributed(norm, s_start, s_end, m_start),
         )
+
+    @staticmethod
+    def quoted(norm: str, s_start: int, m_start: int, m_end: int) -> bool:
+        """The match stands inside double quotation marks (normalised to ``"``) in its sentence."""
+        return norm.count('"', s_start, m_start) % 2 == 1 and '"' in norm[m_end : m_end + 400]
+
+    def critical_near(self, norm: str, sentences: list[tuple[int, int]], index: int) -> bool:
+        """A critical or cautionary cue within the two sentences before or the one after."""
+        for j in range(max(index - QUOTE_WINDOW_BEFORE, 0), min(index + 2, len(sentences))):
+            if j == index:
+                continue
+            s, e = sentences[j]
+            if self.critical.search(norm[s:e]) or self.caution.search(norm[s:e]):
+                return True
+        return False
 
     def sentence_is_caution(self, norm: str, s_start: int, s_end: int) -> bool:
         """A whole sentence that warns, criticises or states a regulatory limit."""

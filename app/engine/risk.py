@@ -11,8 +11,8 @@ status gets ``missing-risk-disclosure``.
 from __future__ import annotations
 
 import math
-from typing import Literal
 from collections import Counter
+from typing import Literal
 
 from app.engine.context import ContextCues
 from app.engine.facts import FactBase
@@ -46,7 +46,9 @@ def risk_of(findings: list[Finding]) -> Risk:
     s = sum(SEVERITY_WEIGHT[f.severity] * f.confidence for f in findings)
     s += CATEGORY_BONUS * len(counts)
     score = round(100 * (1 - math.exp(-s / SCALE)))
-    level: Literal["low", "medium", "high"] = "high" if score >= HIGH else "medium" if score >= MEDIUM else "low"
+    level: Literal["low", "medium", "high"] = (
+        "high" if score >= HIGH else "medium" if score >= MEDIUM else "low"
+    )
     return Risk(score=score, level=level, counts={c: counts.get(c, 0) for c in CATEGORIES})
 
 
