@@ -79,6 +79,12 @@ def register(sub: Any) -> None:
     )
     out.add_argument("-o", "--output", type=Path, help="write the output to this file")
     out.add_argument(
+        "--report",
+        action="append",
+        metavar="FORMAT=FILE",
+        help="also write FORMAT to FILE, e.g. sarif=redflag.sarif (repeatable)",
+    )
+    out.add_argument(
         "--color",
         choices=("auto", "always", "never"),
         default="auto",
@@ -174,6 +180,20 @@ def _cli_layer(args: argparse.Namespace) -> RuleSettings:
     )
 
 
+def _reports(values: list[str] | None) -> list[tuple[str, Path]]:
+    from app.cli.main import UsageError
+
+    out = []
+    for item in values or []:
+        fmt, sep, file = item.partition("=")
+        if not sep or fmt not in OUTPUT_FORMATS or not file:
+            raise UsageError(
+                f"--report {item!r}: expected FORMAT=FILE with FORMAT one of {', '.join(OUTPUT_FORMATS)}"
+            )
+        out.append((fmt, Path(file)))
+    return out
+
+
 def _load_config(args: argparse.Namespace, cwd: Path) -> LoadedConfig:
     if args.no_config:
         if args.config:
@@ -252,6 +272,7 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError("--update-baseline needs --baseline FILE")
     if args.paths.count("-") > 1:
         raise UsageError("standard input (-) can be named only once")
+    reports_to_write = _reports(args.report)
     cwd = Path.cwd()
     config = _load_config(args, cwd)
     cli = _cli_layer(args)
@@ -286,6 +307,9 @@ def _run(args: argparse.Namespace) -> int:
     with _output(args.output) as stream:
         color = _use_color(args.color, stream) if args.format == "text" else False
         WRITERS[args.format](result, stream, color)
+    for fmt, path in reports_to_write:
+        with _output(path) as stream:
+            WRITERS[fmt](result, stream, False)
     return ExitStatus.FINDINGS if result.summary().failing else ExitStatus.OK
 
 

@@ -35,7 +35,7 @@ FORMAT_BY_SUFFIX = {
 }
 STDIN = "-"
 _FRONT_MATTER = re.compile(
-    r"\A(?:---[ \t]*\r?\n.*?^---[ \t]*$|\+\+\+[ \t]*\r?\n.*?^\+\+\+[ \t]*$)",
+    r"\A(?:---[ \t]*\r?\n.*?^---[ \t]*\r?$|\+\+\+[ \t]*\r?\n.*?^\+\+\+[ \t]*\r?$)",
     re.DOTALL | re.MULTILINE,
 )
 

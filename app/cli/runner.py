@@ -115,7 +115,7 @@ def local_engine(model_dir: Path, use_model: bool) -> Engine:
     """The engine of this process (loaded once, reused by later in-process runs)."""
     try:
         return Engine(model_dir=model_dir, use_model=use_model)
-    except (ModelError, RuleError) as exc:
+    except (ModelError, RuleError, OSError) as exc:
         raise CheckFailed(f"cannot load the engine: {exc}") from None
 
 
@@ -127,7 +127,7 @@ def _init_worker(model_dir: Path, use_model: bool) -> None:
     global _WORKER_ENGINE, _WORKER_ERROR
     try:
         _WORKER_ENGINE = Engine(model_dir=model_dir, use_model=use_model)
-    except (ModelError, RuleError) as exc:
+    except (ModelError, RuleError, OSError) as exc:
         _WORKER_ERROR = f"cannot load the engine: {exc}"
 
 
