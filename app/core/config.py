@@ -5,6 +5,7 @@ Lists are JSON (``REDFLAG_CORS_ORIGINS='["https://example.org"]'``) or comma-sep
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -15,11 +16,19 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
+def _default_model_dir() -> Path:
+    """``model/`` of the checkout, or where a non-editable install put it (pyproject data-files)."""
+    checkout = PROJECT_ROOT / "model"
+    installed = Path(sys.prefix) / "share" / "redflag" / "model"
+    return installed if not checkout.is_dir() and installed.is_dir() else checkout
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REDFLAG_", extra="ignore")
 
     model_dir: Path = Field(
-        PROJECT_ROOT / "model", description="Folder with redflag.joblib and metadata.json"
+        default_factory=_default_model_dir,
+        description="Folder with redflag.joblib and metadata.json",
     )
     use_model: bool = Field(True, description="Load the classifier; false runs rules only")
     max_body_bytes: int = Field(
