@@ -294,8 +294,14 @@ class Engine:
             )
         findings = self._merge(findings)
         findings, suppressed = self._filter(p, findings, opts)
-        risk = risk_of(findings)
         sources = [p.doc.to_source(s) for s, _ in p.sentences]
+        flagged = {f.sentence_start for f in findings}
+        cautions = sum(
+            1
+            for (s, e), src in zip(p.sentences, sources, strict=True)
+            if src not in flagged and self.cues.sentence_is_caution(p.norm, s, e)
+        )
+        risk = risk_of(findings, cautions)
         doc_findings = document_findings(
             p.norm, p.sentences, sources, findings, self.cues, self.facts
         )

@@ -1,8 +1,12 @@
 """Document level: a 0-100 risk score with a level, counts per category, document findings.
 
 The score adds up the findings' weight (by severity, times confidence) and a
-bonus for each distinct category, and saturates: ``100 * (1 - exp(-S / 12))``.
-Levels: ``high`` from 60, ``medium`` from 25, else ``low``.  A page that
+bonus for each distinct category, discounts it on pages whose other sentences
+are cautions (a warning page that quotes the claims it warns about), and
+saturates: ``100 * (1 - exp(-S / 16))``, with
+``S = weight * flagged / (flagged + CAUTION_DISCOUNT * cautions)`` where
+``flagged`` counts sentences with findings and ``cautions`` the unflagged
+sentences that warn.  Levels: ``high`` from 60, ``medium`` from 25, else ``low``.  A page that
 promotes (two findings or more, in promotional categories) without one
 sentence, outside its flagged ones, on risks, experimental or regulatory
 status gets ``missing-risk-disclosure``.
@@ -20,7 +24,8 @@ from app.engine.finding import CATEGORIES, DocumentFinding, Finding, Risk
 
 SEVERITY_WEIGHT = {"suggestion": 1.0, "warning": 2.0, "error": 3.0}
 CATEGORY_BONUS = 2.0
-SCALE = 12.0
+SCALE = 16.0
+CAUTION_DISCOUNT = 0.5
 HIGH, MEDIUM = 60, 25
 PROMOTIONAL = frozenset(
     {
@@ -41,10 +46,14 @@ DISCLOSURE_FACTS = (
 )
 
 
-def risk_of(findings: list[Finding]) -> Risk:
+def risk_of(findings: list[Finding], cautions: int = 0) -> Risk:
+    """``cautions``: sentences without findings that warn, criticise or state a regulatory limit."""
     counts = Counter(f.category for f in findings)
     s = sum(SEVERITY_WEIGHT[f.severity] * f.confidence for f in findings)
     s += CATEGORY_BONUS * len(counts)
+    flagged = len({f.sentence_start for f in findings})
+    if flagged:
+        s *= flagged / (flagged + CAUTION_DISCOUNT * cautions)
     score = round(100 * (1 - math.exp(-s / SCALE)))
     level: Literal["low", "medium", "high"] = (
         "high" if score >= HIGH else "medium" if score >= MEDIUM else "low"
