@@ -34,9 +34,11 @@ fi
 if [ "$quick" = 1 ]; then
   engine_args=(--smoke --profile)
   service_args=(--duration 3 --warmup 1 --startup-runs 1)
+  cli_args=(--pages 200)
 else
   engine_args=(--profile)
   service_args=()
+  cli_args=()
 fi
 
 failed=()
@@ -55,7 +57,7 @@ echo "run_all: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, load $(cut -d' ' -
 run bench_engine "${engine_args[@]}"
 run bench_service "${service_args[@]}"
 if [ -f bench/bench_cli_site.py ]; then
-  run bench_cli_site
+  run bench_cli_site "${cli_args[@]}"
 else
   echo
   echo "== bench_cli_site: bench/bench_cli_site.py not present, skipped"
