@@ -104,7 +104,15 @@ async function checkItems(items) {
   const res = await callService("/check/batch", { method: "POST", body }, CHECK_TIMEOUT_MS);
   if (!res.ok) return res;
   const out = (res.data && res.data.items) || [];
-  return { ok: true, items: out.map((it) => ({ id: it.id, findings: it.findings || [] })) };
+  return {
+    ok: true,
+    items: out.map((it) => ({
+      id: it.id,
+      findings: it.findings || [],
+      risk: it.risk || null,
+      document_findings: it.document_findings || [],
+    })),
+  };
 }
 
 async function probe(tabId) {
@@ -142,13 +150,14 @@ async function paint(tabId) {
   } else {
     const n = state.findings.length;
     text = n ? (n > 999 ? "999+" : String(n)) : "";
-    color = COLORS[state.risk.level] || COLORS.low;
+    color = (state.risk && COLORS[state.risk.level]) || COLORS.low;
     title =
       n === 0
         ? state.status === "checking"
           ? "redflag: checking this page"
           : "redflag: no red flags on this page"
-        : `redflag: ${n} red flag${n === 1 ? "" : "s"}, risk ${state.risk.level} (${state.risk.score}/100)`;
+        : `redflag: ${n} red flag${n === 1 ? "" : "s"}` +
+          (state.risk ? `, risk ${state.risk.level} (${state.risk.score}/100)` : "");
   }
   try {
     await action.setBadgeText({ tabId, text });
@@ -159,15 +168,20 @@ async function paint(tabId) {
   }
 }
 
+/* The page's risk score and level are the service's (sent on by the content script); the counts are
+ * those of the findings shown. */
 async function onReport(msg, tabId) {
   const findings = Array.isArray(msg.findings) ? msg.findings : [];
+  const risk = msg.risk && typeof msg.risk.score === "number" ? msg.risk : null;
   await setTab(tabId, {
     url: String(msg.url || ""),
     status: String(msg.status || "ok"),
     message: String(msg.message || ""),
     pending: Number(msg.pending || 0),
     findings,
-    risk: R.riskOf(findings),
+    documentFindings: Array.isArray(msg.documentFindings) ? msg.documentFindings : [],
+    risk: risk && { score: risk.score, level: String(risk.level) },
+    counts: R.countsOf(findings),
     updated: Date.now(),
   });
   await paint(tabId);

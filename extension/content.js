@@ -17,6 +17,7 @@
   const SLICE_MS = 8;
   const DEBOUNCE_MS = 600;
   const OBSERVE = { childList: true, characterData: true, subtree: true };
+  const SEPARATOR = "\n\n";
 
   let settings = null;
   let enabled = false;
@@ -24,6 +25,9 @@
   let errorMessage = "";
   const results = new Map(); // block text -> findings from the service (never asked twice)
   const inflight = new Map(); // block text being checked now -> the blocks waiting for it
+  let pageRisk = null; // the service's { score, level } for the page
+  let documentFindings = []; // the service's findings about the page as a whole
+  let nextChunk = 1;
   let seen = new WeakMap(); // block element -> the text it had when last handled
   const spansById = new Map(); // mark id -> { id, findings, marks }
   let nextId = 1;
@@ -127,7 +131,8 @@
       if (!enabled) return;
     }
     const ready = [];
-    const fresh = [];
+    const fresh = []; // blocks whose text goes to the service now, in page order
+    const sending = new Set();
     for (let b of blocks) {
       const marked = ownMarks(b.el).length > 0;
       // unchanged, and marked exactly when it should be (the page may have re-rendered it)
@@ -138,11 +143,18 @@
         if (!b) continue;
       }
       seen.set(b.el, b.text);
-      if (results.has(b.text)) ready.push(b);
-      else if (inflight.has(b.text)) inflight.get(b.text).push(b);
-      else {
-        inflight.set(b.text, [b]);
-        fresh.push(b.text);
+      if (results.has(b.text)) {
+        ready.push(b);
+        continue;
+      }
+      const waiting = inflight.get(b.text);
+      if (waiting) waiting.push(b);
+      else inflight.set(b.text, [b]);
+      // a text asked for by an earlier scan is not sent again; a text repeated on the page is part
+      // of the page, and goes with it
+      if (!waiting || sending.has(b.text)) {
+        sending.add(b.text);
+        fresh.push(b);
       }
     }
     await highlight(ready);
@@ -155,51 +167,102 @@
     return !!fs && fs.some((f) => R.wanted(f, settings));
   }
 
-  /* Send the texts in as few /check/batch calls as the limits allow, highlighting after each. */
-  async function check(texts) {
-    const batches = [];
+  /* The blocks go to the service as the page's text: blocks joined by blank lines, so that the engine
+   * reads each sentence in its context and judges the page as a whole (risk score, document
+   * findings).  A long page goes in several pieces of at most CHUNK_MAX_CHARS, one per call, and
+   * each piece is highlighted as soon as its answer is in. */
+  async function check(blocks) {
+    const chunks = [];
     let cur = [];
     let chars = 0;
-    for (const t of texts) {
-      if (cur.length && (cur.length >= R.BATCH_MAX_ITEMS || chars + t.length > R.BATCH_MAX_CHARS)) {
-        batches.push(cur);
+    for (const b of blocks) {
+      if (cur.length && chars + b.text.length > R.CHUNK_MAX_CHARS) {
+        chunks.push(cur);
         cur = [];
         chars = 0;
       }
-      cur.push(t);
-      chars += t.length;
+      cur.push(b);
+      chars += b.text.length + SEPARATOR.length;
     }
-    if (cur.length) batches.push(cur);
-    pendingItems += texts.length;
+    if (cur.length) chunks.push(cur);
+    pendingItems += blocks.length;
     setStatus("checking");
-    for (let i = 0; i < batches.length; i++) {
-      const batch = batches[i];
-      const answer = await send({
-        type: "check",
-        items: batch.map((text, j) => ({ id: String(j), text })),
-      });
+    for (let i = 0; i < chunks.length; i++) {
+      const parts = chunks[i].map((b) => b.text);
+      const text = parts.join(SEPARATOR);
+      const answer = await send({ type: "check", items: [{ id: `chunk-${nextChunk++}`, text }] });
       if (!enabled) return;
-      if (!answer || !answer.ok) {
-        // forget these blocks, so the next scan (a retry, or new text) asks again
-        for (const t of batches.slice(i).flat()) {
-          for (const b of inflight.get(t) || []) seen.delete(b.el);
-          inflight.delete(t);
+      if (!answer || !answer.ok || !answer.items || answer.items.length !== 1) {
+        // forget these blocks, so that the next scan (a retry, or new text) asks again
+        for (const b of chunks.slice(i).flat()) {
+          for (const w of inflight.get(b.text) || []) seen.delete(w.el);
+          seen.delete(b.el);
+          inflight.delete(b.text);
         }
         pendingItems = 0;
-        setStatus(answer ? answer.status : "error", answer ? answer.message : "The extension's worker did not answer.");
+        setStatus(
+          answer && answer.status ? answer.status : "error",
+          answer && answer.message ? answer.message : "The extension's worker did not answer."
+        );
         return;
       }
-      const byId = new Map(answer.items.map((it) => [it.id, it.findings || []]));
+      const item = answer.items[0];
+      const perPart = splitFindings(text, parts, item.findings || []);
       const done = [];
-      batch.forEach((text, j) => {
-        results.set(text, byId.get(String(j)) || []);
-        done.push(...(inflight.get(text) || []));
-        inflight.delete(text);
+      parts.forEach((part, j) => {
+        if (!results.has(part)) results.set(part, perPart[j]);
+        const waiting = inflight.get(part);
+        if (waiting) done.push(...waiting);
+        inflight.delete(part);
       });
-      pendingItems -= batch.length;
+      notePage(item);
+      pendingItems -= parts.length;
       await highlight(done);
     }
     setStatus("ok");
+  }
+
+  /* The service's findings on the joined text, as findings on each part, with UTF-16 offsets into the
+   * part (the service counts code points). */
+  function splitFindings(text, parts, findings) {
+    const starts = [];
+    let at = 0;
+    for (const p of parts) {
+      starts.push(at);
+      at += p.length + SEPARATOR.length;
+    }
+    const units = D.unitIndex(text);
+    const out = parts.map(() => []);
+    for (const f of findings) {
+      const s = units ? units[f.start] : f.start;
+      const e = units ? units[f.end] : f.end;
+      if (s == null || e == null || !(e > s) || text.slice(s, e) !== f.text) continue;
+      let lo = 0;
+      let hi = starts.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= s) lo = mid;
+        else hi = mid - 1;
+      }
+      const bs = starts[lo];
+      const be = bs + parts[lo].length;
+      if (s >= be) continue; // in a separator
+      const end = Math.min(e, be);
+      out[lo].push(Object.assign({}, f, { start: s - bs, end: end - bs, text: parts[lo].slice(s - bs, end - bs) }));
+    }
+    return out;
+  }
+
+  /* The page's risk is the service's: the highest of its pieces (one piece for almost every page). */
+  function notePage(item) {
+    if (item.risk && (!pageRisk || item.risk.score > pageRisk.score)) {
+      pageRisk = { score: item.risk.score, level: item.risk.level };
+    }
+    for (const d of item.document_findings || []) {
+      if (!documentFindings.some((x) => x.id === d.id)) {
+        documentFindings.push({ id: d.id, severity: d.severity, message: d.message, suggestion: d.suggestion });
+      }
+    }
   }
 
   // ---- highlighting --------------------------------------------------------------------------
@@ -220,16 +283,7 @@
 
   function highlightBlock(b) {
     if (!b.el.isConnected) return;
-    const found = results.get(b.text) || [];
-    const units = D.unitIndex(b.text);
-    const findings = [];
-    for (const f of found) {
-      if (!R.wanted(f, settings)) continue;
-      const start = units ? units[f.start] : f.start;
-      const end = units ? units[f.end] : f.end;
-      if (start == null || end == null || b.text.slice(start, end) !== f.text) continue;
-      findings.push(Object.assign({}, f, { start, end }));
-    }
+    const findings = (results.get(b.text) || []).filter((f) => R.wanted(f, settings));
     if (!findings.length) return;
     const spans = D.pickSpans(findings);
     D.markSpans(b, spans, makeMark);
@@ -364,7 +418,16 @@
         });
       }
     }
-    send({ type: "report", url: location.href, status, message: errorMessage, pending: pendingItems, findings });
+    send({
+      type: "report",
+      url: location.href,
+      status,
+      message: errorMessage,
+      pending: pendingItems,
+      risk: pageRisk,
+      documentFindings,
+      findings,
+    });
   }
 
   function reveal(markId) {
@@ -413,7 +476,11 @@
       return;
     }
     const serviceChanged = before && (before.serviceUrl !== settings.serviceUrl || before.apiKey !== settings.apiKey);
-    if (serviceChanged) results.clear();
+    if (serviceChanged) {
+      results.clear();
+      pageRisk = null;
+      documentFindings = [];
+    }
     if (!enabled || serviceChanged || (changed && (changed.categories || changed.minSeverity))) {
       enabled = true;
       clearAll();

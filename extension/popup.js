@@ -86,7 +86,7 @@
     $("site-switch").disabled = !isPage;
 
     const findings = state && state.status !== "disabled" ? state.findings : [];
-    show("summary", !!state && state.status !== "disabled" && (findings.length > 0 || state.status === "ok"));
+    show("summary", !!state && state.status !== "disabled" && !!state.risk);
     if (state && state.risk) {
       const level = state.risk.level;
       $("risk").className = `risk risk-${level}`;
@@ -96,7 +96,7 @@
       const counts = $("counts");
       counts.replaceChildren();
       for (const c of R.CATEGORIES) {
-        const n = state.risk.counts[c.id] || 0;
+        const n = (state.counts && state.counts[c.id]) || 0;
         if (!n) continue;
         const li = document.createElement("li");
         li.dataset.category = c.id;
@@ -108,6 +108,20 @@
         num.textContent = String(n);
         li.append(label, num);
         counts.append(li);
+      }
+      const pageFindings = $("page-findings");
+      pageFindings.replaceChildren();
+      for (const d of state.documentFindings || []) {
+        const li = document.createElement("li");
+        li.className = `page-finding sev-${d.severity}`;
+        li.dataset.id = d.id;
+        const msg = document.createElement("span");
+        msg.textContent = d.message;
+        const sugg = document.createElement("span");
+        sugg.className = "msg";
+        sugg.textContent = d.suggestion;
+        li.append(msg, sugg);
+        pageFindings.append(li);
       }
     }
 

@@ -23,16 +23,6 @@
   const CATEGORY_IDS = CATEGORIES.map((c) => c.id);
   const SEVERITIES = ["suggestion", "warning", "error"];
 
-  /* The page risk, computed as the engine computes a document's (app/engine/risk.py risk_of):
-   * tests/extension/test_risk_constants.py checks that these numbers are the engine's. */
-  const RISK = {
-    severityWeight: { suggestion: 1.0, warning: 2.0, error: 3.0 },
-    categoryBonus: 2.0,
-    scale: 12.0,
-    high: 60,
-    medium: 25,
-  };
-
   const DEFAULTS = Object.freeze({
     serviceUrl: "http://localhost:8000",
     apiKey: "",
@@ -41,10 +31,9 @@
     disabledSites: [],
   });
 
-  /* Request limits: a page is sent in as few /check/batch calls as fit under these (the service's
-   * defaults are 500 items and 5 MB per call; staying well below keeps each answer quick). */
-  const BATCH_MAX_ITEMS = 200;
-  const BATCH_MAX_CHARS = 150000;
+  /* A page goes to the service in pieces of at most this many characters (one per call); the
+   * service's default limits are 2,000,000 characters per text and 5 MB per call. */
+  const CHUNK_MAX_CHARS = 100000;
 
   function categoryLabel(id) {
     const c = CATEGORIES.find((x) => x.id === id);
@@ -56,19 +45,12 @@
     return i < 0 ? 0 : i;
   }
 
-  function riskOf(findings) {
+  /* Findings per category, every category present. */
+  function countsOf(findings) {
     const counts = {};
     for (const id of CATEGORY_IDS) counts[id] = 0;
-    let s = 0;
-    for (const f of findings) {
-      counts[f.category] = (counts[f.category] || 0) + 1;
-      s += (RISK.severityWeight[f.severity] || 0) * (typeof f.confidence === "number" ? f.confidence : 1);
-    }
-    const distinct = Object.values(counts).filter((n) => n > 0).length;
-    s += RISK.categoryBonus * distinct;
-    const score = Math.round(100 * (1 - Math.exp(-s / RISK.scale)));
-    const level = score >= RISK.high ? "high" : score >= RISK.medium ? "medium" : "low";
-    return { score, level, counts };
+    for (const f of findings) counts[f.category] = (counts[f.category] || 0) + 1;
+    return counts;
   }
 
   /* Keep a finding when the user shows its category and it is at or above the minimum severity. */
@@ -125,13 +107,11 @@
     CATEGORIES,
     CATEGORY_IDS,
     SEVERITIES,
-    RISK,
     DEFAULTS,
-    BATCH_MAX_ITEMS,
-    BATCH_MAX_CHARS,
+    CHUNK_MAX_CHARS,
     categoryLabel,
     severityRank,
-    riskOf,
+    countsOf,
     wanted,
     loadSettings,
     normalizeServiceUrl,

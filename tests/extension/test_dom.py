@@ -1,6 +1,6 @@
-"""The content script's DOM code (extension/lib/dom.js) and page risk (lib/shared.js) in chromium,
-on plain pages without the extension or the service: which text is read, how offsets map back to text
-nodes, and that marking and unmarking leave the page as it was."""
+"""The content script's DOM code (extension/lib/dom.js) in chromium, on plain pages without the
+extension or the service: which text is read, how offsets map back to text nodes, and that marking
+and unmarking leave the page as it was."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import sync_playwright
 
-from app.engine.finding import CATEGORIES, Finding
-from app.engine.risk import risk_of
+from app.engine.finding import CATEGORIES
 from tests.extension.conftest import EXTENSION_DIR, chromium_args
 
 pytestmark = pytest.mark.browser
@@ -178,43 +177,6 @@ def test_long_page_is_read_in_slices(page: Any) -> None:
     )
     assert count == 3000
     assert steps >= 3000 // 64  # with no time budget, a step stops after 64 text nodes
-
-
-def _finding(category: str, severity: str, confidence: float) -> Finding:
-    return Finding(
-        id="r",
-        category=category,
-        severity=severity,  # type: ignore[arg-type]
-        message="",
-        start=0,
-        end=1,
-        line=1,
-        column=1,
-        end_line=1,
-        end_column=2,
-        text="x",
-        suggestion="",
-        source="rule",
-        confidence=confidence,
-    )
-
-
-@pytest.mark.parametrize(
-    "spec",
-    [
-        [],
-        [("absolute-safety", "error", 0.96)],
-        [("call-to-action", "warning", 0.9)] * 3,
-        [("efficacy-overclaim", "warning", 0.66), ("evidence-inflation", "suggestion", 0.5)],
-        [(c, "error", 1.0) for c in CATEGORIES] * 2,
-    ],
-)
-def test_page_risk_is_the_engines(page: Any, spec: list[tuple[str, str, float]]) -> None:
-    load(page, "<p>x</p>")
-    findings = [{"category": c, "severity": s, "confidence": p} for c, s, p in spec]
-    js = page.evaluate("(fs) => Redflag.riskOf(fs)", findings)
-    py = risk_of([_finding(c, s, p) for c, s, p in spec])
-    assert js == py.to_dict()
 
 
 def test_categories_are_the_engines(page: Any) -> None:

@@ -2,14 +2,14 @@
 
 One service, one browser and one web server for the module; the tests run in order on the same
 pages (the last one stops the service).  Screenshots are saved in tests/artifacts/; with
-``REDFLAG_DOCS_SCREENSHOT=1`` the README's screenshot docs/img/extension-004.png is written too.
+``REDFLAG_DOCS_SCREENSHOT=1`` the README's screenshot docs/img/extension-004.png (the page with a
+tooltip open, beside the popup) is written too.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -30,6 +30,7 @@ from tests.server import ROOT
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 OTHER_HOST = "redflag.test"
+ADDED = "Our exosome shots are completely safe and are now widely available in clinics near you."
 DOCS_SHOT = ROOT / "docs" / "img" / "extension-004.png"
 
 # 004's red flags that must be highlighted, and their category (issue 2's list).
@@ -190,6 +191,33 @@ def page_003(browser: Browser, site: Site) -> LoadedPage:
     return open_checked(browser, site.add("003.html", pages.page_003(corpus_text("003"))))
 
 
+def docs_screenshot(page_png: Path, popup_png: Path) -> None:
+    """The README's picture: the highlighted page with a tooltip open, and the popup beside it."""
+    from PIL import Image
+
+    page_img, popup_img = Image.open(page_png), Image.open(popup_png)
+    gap = 16
+    out = Image.new(
+        "RGB",
+        (page_img.width + gap + popup_img.width, max(page_img.height, popup_img.height)),
+        "#d0d4d9",
+    )
+    out.paste(page_img, (0, 0))
+    out.paste(popup_img, (page_img.width + gap, 0))
+    DOCS_SHOT.parent.mkdir(parents=True, exist_ok=True)
+    out.save(DOCS_SHOT, optimize=True)
+
+
+def page_blocks(page: Any) -> list[str]:
+    """The page's text blocks as the content script reads them (lib/dom.js run in the page's world)."""
+    page.add_script_tag(path=str(EXTENSION_DIR / "lib" / "dom.js"))
+    texts: list[str] = page.evaluate(
+        """() => { const c = RedflagDom.createCollector(document.body); c.step(Infinity);
+             return c.blocks().map(b => b.text); }"""
+    )
+    return texts
+
+
 def check_requests(service: Service) -> list[dict[str, Any]]:
     out = []
     for line in service.log_lines():
@@ -289,7 +317,8 @@ def test_004_hover_shows_message_suggestion_and_fact(
     # the service's own finding for that sentence, to compare with the tooltip
     block = mark.first.evaluate("m => m.closest('p').textContent")
     report = httpx.post(service.base + "/check", json={"text": block}, timeout=30).json()
-    (finding,) = [f for f in report["findings"] if f["text"] == "consistently safe"]
+    rule, text = mark.first.get_attribute("data-redflag-rule"), mark.first.text_content()
+    (finding,) = [f for f in report["findings"] if f["id"] == rule and f["text"] == text]
     mark.first.hover()
     tip = page.locator("#redflag-tooltip-host .tip")
     tip.wait_for(state="visible")
@@ -307,9 +336,6 @@ def test_004_hover_shows_message_suggestion_and_fact(
         assert first_fact.locator("q").text_content() == fact["quote"]
         assert fact["source"] in (first_fact.locator("cite").text_content() or "")
     page.screenshot(path=str(artifacts / "extension-004-tooltip.png"))
-    if os.environ.get("REDFLAG_DOCS_SCREENSHOT"):
-        DOCS_SHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(DOCS_SHOT))
     # keyboard: focus shows it too, Escape hides it
     page.mouse.move(5, 5)
     tip.wait_for(state="hidden")
@@ -320,12 +346,16 @@ def test_004_hover_shows_message_suggestion_and_fact(
 
 
 def test_004_popup_shows_risk_counts_and_findings(
-    browser: Browser, page_004: LoadedPage, artifacts: Path
+    browser: Browser, page_004: LoadedPage, service: Service, artifacts: Path
 ) -> None:
     pop = browser.popup(page_004.tab_id)
     try:
         assert pop.locator("#risk-level").text_content() == "high"
-        assert re.fullmatch(r"\d{1,3}/100", pop.locator("#risk-score").text_content() or "")
+        # the page's risk is the service's for the page's text, as the extension read it
+        text = "\n\n".join(page_blocks(page_004.page))
+        report = httpx.post(service.base + "/check", json={"text": text}, timeout=30).json()
+        assert report["risk"]["level"] == "high"
+        assert pop.locator("#risk-score").text_content() == f"{report['risk']['score']}/100"
         counted = pop.eval_on_selector_all("#counts li", "ls => ls.map(l => l.dataset.category)")
         assert {"absolute-safety", "call-to-action"} <= set(counted)
         n = len(page_004.state["findings"])
@@ -333,6 +363,12 @@ def test_004_popup_shows_risk_counts_and_findings(
         assert browser.badge(page_004.tab_id) == str(n)
         assert pop.locator("#problem").is_hidden()
         pop.screenshot(path=str(artifacts / "extension-popup.png"), full_page=True)
+        if os.environ.get("REDFLAG_DOCS_SCREENSHOT"):
+            pop.set_viewport_size({"width": 396, "height": 760})
+            pop.screenshot(path=str(artifacts / "extension-popup-top.png"))
+            docs_screenshot(
+                artifacts / "extension-004-tooltip.png", artifacts / "extension-popup-top.png"
+            )
         # clicking a finding scrolls the page to its highlight and focuses it
         page = page_004.page
         page.evaluate("window.scrollTo(0, 0)")
@@ -376,23 +412,25 @@ def test_new_text_is_checked_once_and_old_text_never_again(
     page = page_004.page
     before = len(check_requests(service))
     page.evaluate(
-        """() => {
+        """(text) => {
             const p = document.createElement('p');
             p.id = 'added';
-            p.textContent = 'Our exosome shots are completely safe and are now widely available in clinics near you.';
+            p.textContent = text;
             document.body.append(p);
             const copy = [...document.querySelectorAll('p')].find(x => x.textContent.includes('vanishingly small'));
             const clone = copy.cloneNode(false);
             clone.id = 'copied';
             clone.textContent = copy.textContent;
             document.body.append(clone);
-        }"""
+        }""",
+        ADDED,
     )
     page.wait_for_selector("#added mark[data-redflag-category='absolute-safety']")
     page.wait_for_selector("#copied mark[data-redflag-category='absolute-safety']")
     browser.wait_state(page_004.tab_id, lambda s: s["status"] == "ok" and s["pending"] == 0)
     new = check_requests(service)[before:]
-    assert [r["items"] for r in new] == [1], new  # only the new paragraph was sent
+    # only the new paragraph was sent
+    assert [(r["items"], r["characters"]) for r in new] == [(1, len(ADDED))], new
 
 
 def test_site_switch_turns_highlighting_off_and_on(
@@ -420,15 +458,20 @@ def test_site_switch_turns_highlighting_off_and_on(
     assert len(check_requests(service)) == before  # turned back on from what was already checked
 
 
-def test_long_page_is_checked_in_batches(browser: Browser, site: Site, service: Service) -> None:
+def test_long_page_is_checked_in_pieces(browser: Browser, site: Site, service: Service) -> None:
     n = 1500
     url = site.add("long.html", pages.page_many(n, corpus_text("004")))
     before = len(check_requests(service))
     loaded = open_checked(browser, url)
     try:
         new = check_requests(service)[before:]
-        assert sum(r["items"] for r in new) == n + 1  # the paragraphs and the title
-        assert len(new) > 1 and all(r["items"] <= 200 for r in new)
+        texts = page_blocks(loaded.page)
+        assert len(texts) == n + 1  # the paragraphs and the title
+        # every block once, in pieces of one text each, blocks joined by blank lines
+        assert len(new) > 1 and all(r["items"] == 1 for r in new)
+        assert sum(r["characters"] for r in new) == sum(map(len, texts)) + 2 * (
+            len(texts) - len(new)
+        )
         assert loaded.page.locator("mark[data-redflag-id]").count() > 0
         assert not [c for c in loaded.console if c.startswith(("error", "pageerror"))]
     finally:
