@@ -50,7 +50,9 @@ def register(sub: Any) -> None:
         type=_positive,
         help="local processes, or workers of the LocalCluster (default: all cores)",
     )
-    p.add_argument("--partition-size", type=_positive, default=500, help="pages per partition")
+    p.add_argument(
+        "--partition-size", type=_positive, default=500, help="pages per partition (default 500)"
+    )
     p.add_argument(
         "--in-flight", type=_positive, help="partitions in flight at once (default 2 per worker)"
     )
@@ -67,7 +69,9 @@ def register(sub: Any) -> None:
     p.add_argument("--overwrite", action="store_true", help="discard earlier results in --out")
     p.add_argument("--no-report", action="store_true", help="skip summary.json and report.html")
     progress = p.add_mutually_exclusive_group()
-    progress.add_argument("--progress", action="store_true", default=None, help="always show")
+    progress.add_argument(
+        "--progress", action="store_true", default=None, help="always show a progress bar"
+    )
     progress.add_argument(
         "--no-progress", dest="progress", action="store_false", help="never show a progress bar"
     )

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from app.engine import CATEGORIES
+from app.engine.risk import HIGH, MEDIUM
 from app.scan.readers import ReadStats
 from app.scan.results import COUNT_COLUMNS
 from app.scan.store import ResultStore
@@ -165,8 +166,12 @@ def _plots(stats: ScanStats) -> dict[str, str]:
     ax = fig.add_subplot()
     bins = [sum(stats.score_hist[i : i + 10]) for i in range(0, 100, 10)]
     bins[-1] += stats.score_hist[100]
-    colours = ["#4c9a2a"] * 3 + ["#e0a000"] * 3 + ["#c0392b"] * 4  # low <25, medium <60, high
-    ax.bar([f"{i}-{i + 9}" for i in range(0, 100, 10)], bins, color=colours)
+    colours = [  # the level of each bin's first score
+        "#c0392b" if i >= HIGH else "#e0a000" if i >= MEDIUM else "#4c9a2a"
+        for i in range(0, 100, 10)
+    ]
+    labels = [f"{i}-{i + 9}" for i in range(0, 90, 10)] + ["90-100"]
+    ax.bar(labels, bins, color=colours)
     ax.set_xlabel("risk score")
     ax.set_ylabel("pages")
     ax.set_title("Distribution of risk scores")

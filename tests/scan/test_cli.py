@@ -16,8 +16,10 @@ def test_scan_command_writes_results_and_report(
 ) -> None:
     src = write_jsonl(tmp_path / "pages.jsonl", 25, extra=[b"{broken"])
     argv = ["scan", str(src), "--out", str(tmp_path / "out"), "--rules-only", "--workers", "1"]
-    assert main([*argv, "--partition-size", "10", "--max-partitions", "1"]) == 0
-    assert "stopped early" in capsys.readouterr().out
+    assert main([*argv, "--partition-size", "10", "--max-partitions", "1", "--progress"]) == 0
+    first = capsys.readouterr()
+    assert "stopped early" in first.out
+    assert "scan: " in first.err and "page" in first.err  # the tqdm bar
     assert main([*argv, "--partition-size", "10"]) == 0
     out = capsys.readouterr().out
     assert (

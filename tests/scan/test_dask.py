@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from app.cli.main import main
 from app.scan import ScanConfig, scan
 from app.scan.worker import engine_loads
 from tests.conftest import MODEL_DIR
@@ -47,4 +48,13 @@ def test_scan_started_locally_resumes_on_dask(tmp_path: Path, dask_client: Any) 
     assert first.written == 2
     rest = scan(rules_config([src], tmp_path / "out", engine="dask"), client=dask_client)
     assert rest.complete and rest.skipped == 2 and rest.written == 4
+    assert tables(tmp_path / "out") == tables(tmp_path / "ref")
+
+
+def test_cli_connects_to_an_existing_scheduler(tmp_path: Path, dask_client: Any) -> None:
+    src = write_jsonl(tmp_path / "pages.jsonl", 30)
+    address = dask_client.scheduler.address
+    argv = ["scan", str(src), "--out", str(tmp_path / "out"), "--rules-only", "--no-report"]
+    assert main([*argv, "--engine", "dask", "--scheduler", address, "--partition-size", "10"]) == 0
+    scan(rules_config([src], tmp_path / "ref"))
     assert tables(tmp_path / "out") == tables(tmp_path / "ref")
