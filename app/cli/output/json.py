@@ -16,8 +16,9 @@ Each ``report`` is the engine's versioned report (docs/json-format.md).
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
+
+import orjson
 
 from app import __version__
 from app.cli.results import RunResult
@@ -46,6 +47,11 @@ def to_dict(result: RunResult) -> dict[str, Any]:
     }
 
 
-def write(result: RunResult, out: TextIO, color: bool) -> None:
-    json.dump(to_dict(result), out, indent=2, ensure_ascii=False)
+def dump(doc: Any, out: TextIO) -> None:
+    """Indented UTF-8 JSON with orjson (a big site's JSON is many megabytes)."""
+    out.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode("utf-8"))
     out.write("\n")
+
+
+def write(result: RunResult, out: TextIO, color: bool) -> None:
+    dump(to_dict(result), out)

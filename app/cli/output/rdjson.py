@@ -11,10 +11,10 @@ line 1.
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from app.cli.catalog import Catalog
+from app.cli.output.json import dump
 from app.cli.output.sarif import INFORMATION_URI
 from app.cli.results import RunResult
 from app.engine import DocumentFinding, Finding
@@ -76,5 +76,4 @@ def to_dict(result: RunResult) -> dict[str, Any]:
 
 
 def write(result: RunResult, out: TextIO, color: bool) -> None:
-    json.dump(to_dict(result), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    dump(to_dict(result), out)

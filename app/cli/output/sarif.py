@@ -13,7 +13,6 @@ against the official 2.1.0 schema.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from pathlib import PurePosixPath
 from typing import Any, TextIO
@@ -21,6 +20,7 @@ from urllib.parse import quote
 
 from app import __version__
 from app.cli.catalog import Catalog, RuleInfo
+from app.cli.output.json import dump
 from app.cli.results import CheckedFile, RunResult
 from app.engine import DocumentFinding, Finding
 from app.engine.rules.loader import DOCS_URL
@@ -191,5 +191,4 @@ def to_dict(result: RunResult) -> dict[str, Any]:
 
 
 def write(result: RunResult, out: TextIO, color: bool) -> None:
-    json.dump(to_dict(result), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    dump(to_dict(result), out)
