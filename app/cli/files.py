@@ -60,16 +60,21 @@ class Source:
     text: str
 
 
+def _absolute(path: Path) -> Path:
+    """Absolute and normalised (``..`` folded), without resolving symbolic links."""
+    return Path(os.path.abspath(path))
+
+
 def display_path(path: Path, cwd: Path) -> str:
     try:
-        return path.resolve().relative_to(cwd.resolve()).as_posix()
+        return _absolute(path).relative_to(_absolute(cwd)).as_posix()
     except ValueError:
-        return path.resolve().as_posix()
+        return _absolute(path).as_posix()
 
 
 def relative_to(path: Path, root: Path) -> str | None:
     try:
-        return path.resolve().relative_to(root).as_posix()
+        return _absolute(path).relative_to(_absolute(root)).as_posix()
     except ValueError:
         return None
 
@@ -160,7 +165,7 @@ class Finder:
         return self.include.match_file(rel if rel is not None else path.name)
 
     def targets(self, args: Sequence[str]) -> list[Target]:
-        seen: set[Path] = set()
+        seen: set[Path] = set()  # real paths: a file reached twice is checked once
         out: list[Target] = []
         for raw in args:
             if raw == STDIN:
@@ -168,21 +173,20 @@ class Finder:
                 rel = self._rel(self.cwd / self.stdin_name) if self.stdin_name else None
                 out.append(Target(name, None, format_of(name, self.format_in), rel))
                 continue
-            path = Path(raw)
-            if not path.is_absolute():
-                path = self.cwd / path
+            path = _absolute(self.cwd / raw)
             if path.is_dir():
-                found: Iterable[Path] = sorted(self._walk(path.resolve()), key=_posix_key)
+                found: Iterable[Path] = sorted(self._walk(path), key=_posix_key)
             elif path.is_file():
-                found = [] if self._excluded(path.resolve()) else [path.resolve()]
+                found = [] if self._excluded(path) else [path]
             elif path.exists():
                 raise InputError(f"{raw}: not a regular file or folder")
             else:
                 raise InputError(f"{raw}: no such file or folder")
             for p in found:
-                if p in seen:
+                real = p.resolve()
+                if real in seen:
                     continue
-                seen.add(p)
+                seen.add(real)
                 out.append(
                     Target(
                         display_path(p, self.cwd),

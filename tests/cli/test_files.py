@@ -155,3 +155,11 @@ def test_blank_front_matter_keeps_length_and_lines() -> None:
     assert out.count("\r\n") == 3 and out[:3] == "   "
     assert blank_front_matter("--- not front matter\n") == "--- not front matter\n"
     assert blank_front_matter("---\nno end\n") == "---\nno end\n"
+
+
+def test_symbolic_links_keep_their_name_and_count_once(cli: Cli, tmp_path: Path) -> None:
+    write_site(tmp_path, {"shared/page.md": BAD})
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "alias.md").symlink_to(tmp_path / "shared" / "page.md")
+    assert _checked(cli, tmp_path, "site") == ["site/alias.md"]
+    assert _checked(cli, tmp_path, "site", "shared") == ["site/alias.md"]
