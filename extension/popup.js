@@ -24,10 +24,12 @@
       tabId = Number(param);
     } else {
       const [active] = await api.tabs.query({ active: true, lastFocusedWindow: true });
-      if (active && /^https?:/.test(active.url || "")) tabId = active.id;
+      const self = location.href.split("?")[0];
+      if (active && !(active.url || "").startsWith(self)) tabId = active.id;
       else {
+        // this page is itself the active tab: show the last page the extension checked
         const res = await api.runtime.sendMessage({ type: "last-tab" }).catch(() => null);
-        tabId = res && res.tabId != null ? res.tabId : active ? active.id : null;
+        tabId = res && res.tabId != null ? res.tabId : null;
       }
     }
     if (tabId != null) {

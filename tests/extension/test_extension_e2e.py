@@ -363,6 +363,13 @@ def test_004_popup_shows_risk_counts_and_findings(
         assert browser.badge(page_004.tab_id) == str(n)
         assert pop.locator("#problem").is_hidden()
         pop.screenshot(path=str(artifacts / "extension-popup.png"), full_page=True)
+        # opened without ?tab= in a tab of its own, it shows the last page checked
+        plain = browser.context.new_page()
+        plain.goto(f"chrome-extension://{browser.extension_id}/popup.html")
+        plain.wait_for_selector("body[data-ready]")
+        assert plain.locator("#risk-score").text_content() == f"{report['risk']['score']}/100"
+        assert plain.locator("#site").text_content() == page_004.url.split("/")[2]
+        plain.close()
         if os.environ.get("REDFLAG_DOCS_SCREENSHOT"):
             pop.set_viewport_size({"width": 396, "height": 760})
             pop.screenshot(path=str(artifacts / "extension-popup-top.png"))
