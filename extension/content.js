@@ -308,7 +308,8 @@
     const cats = [...new Set(span.findings.map((f) => f.category))];
     if (cats.length > 1) mark.setAttribute("data-redflag-categories", cats.join(" "));
     mark.setAttribute("tabindex", part === 0 ? "0" : "-1");
-    mark.setAttribute("aria-label", `${R.categoryLabel(first.category)}: ${first.message}`);
+    // ARIA forbids naming a mark, but it may carry a description
+    mark.setAttribute("aria-description", `Red flag, ${R.categoryLabel(first.category)}: ${first.message}`);
     entry.marks.push(mark);
     return mark;
   }

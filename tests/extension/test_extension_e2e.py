@@ -259,12 +259,13 @@ def test_004_marks_are_complete_and_keyboard_reachable(page_004: LoadedPage) -> 
         "mark[data-redflag-id]",
         """ms => ms.map(m => ({id: m.dataset.redflagId, cat: m.dataset.redflagCategory,
              rule: m.dataset.redflagRule, sev: m.dataset.redflagSeverity, tab: m.tabIndex,
-             display: getComputedStyle(m).display}))""",
+             display: getComputedStyle(m).display, desc: m.getAttribute('aria-description')}))""",
     )
     assert len(marks) >= 10
     for m in marks:
         assert m["cat"] and m["rule"] and m["sev"] in ("suggestion", "warning", "error")
         assert m["display"] == "inline"
+        assert m["desc"].startswith("Red flag, ")  # what a screen reader says about it
     firsts: dict[str, dict[str, Any]] = {}
     for m in marks:
         firsts.setdefault(m["id"], m)
