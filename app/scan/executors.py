@@ -149,7 +149,10 @@ class DaskExecutor:
         self.dashboard = self.client.dashboard_link
 
     def submit(self, part: Partition) -> Any:
-        return self.client.submit(process_partition, part, self.spec, pure=False)
+        # the pages go to a worker as data, not inside the task graph (Dask's advice for
+        # large arguments); the scheduler keeps them until the task has run
+        data = self.client.scatter(part, hash=False)
+        return self.client.submit(process_partition, data, self.spec, pure=False)
 
     def wait_first(self, futures: Iterable[Any]) -> set[Any]:
         wait: Any = distributed.wait

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
 from app.scan import ResultStore, ScanConfig
 
@@ -69,6 +72,62 @@ def tables(out: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     findings = store.read_all("findings").to_pylist()
     findings.sort(key=lambda r: (r["seq"], r["start"], r["end"], r["category"], r["id"]))
     return store.read_all("pages").to_pylist(), findings
+
+
+SJIS_HTML = "<html><body><p>幹細胞クリニック。当院の治療は completely safe です。</p></body></html>"
+GREEK_HTML = (
+    '<html><head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-7">'
+    "</head><body><p>Κλινική Αθηνών: our stem cell treatment is risk-free.</p></body></html>"
+)
+CP1252_HTML = (
+    '<html><head><meta charset="windows-1252"></head>'
+    "<body><p>Clínica “Regenera”: our stem cell treatment is risk-free.</p></body></html>"
+)
+
+
+def write_warc(path: Path, big_html: str) -> None:
+    """A small crawl: HTML pages in three charsets, an image, a 404, a request, a bad page."""
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+
+        def response(url: str, body: bytes, content_type: str, status: str = "200 OK") -> None:
+            http = StatusAndHeaders(status, [("Content-Type", content_type)], protocol="HTTP/1.1")
+            writer.write_record(
+                writer.create_warc_record(
+                    url, "response", payload=io.BytesIO(body), http_headers=http
+                )
+            )
+
+        response(
+            "https://www.clinic-a.example/",
+            b"<p>Our injections are completely safe.</p>",
+            "text/html; charset=utf-8",
+        )
+        request = StatusAndHeaders(
+            "GET / HTTP/1.1", [("Host", "clinic-a.example")], is_http_request=True
+        )
+        writer.write_record(
+            writer.create_warc_record(
+                "https://www.clinic-a.example/",
+                "request",
+                payload=io.BytesIO(b""),
+                http_headers=request,
+            )
+        )
+        response(
+            "https://clinic-b.example/jp",
+            SJIS_HTML.encode("shift_jis"),
+            "text/html; charset=Shift_JIS",
+        )
+        response("https://clinic-b.example/logo.png", b"\x89PNG\r\n\x1a\n0000", "image/png")
+        response("https://clinic-c.example/gr", GREEK_HTML.encode("iso-8859-7"), "text/html")
+        response("https://clinic-c.example/gone", b"<p>Not found</p>", "text/html", "404 Not Found")
+        response(
+            "https://clinic-c.example/bad",
+            b"<p>bad \x81\x8d\x90 bytes</p>",
+            "text/html; charset=utf-8",
+        )
+        response("https://clinic-d.example/big", big_html.encode(), "text/html; charset=utf-8")
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,14 @@ from app.scan import (
 )
 from app.scan import runner as runner_mod
 from app.scan import worker as worker_mod
-from tests.scan.conftest import page_record, rules_config, tables, write_jsonl
+from tests.scan.conftest import (
+    SJIS_HTML,
+    page_record,
+    rules_config,
+    tables,
+    write_jsonl,
+    write_warc,
+)
 
 
 def test_results_match_the_engine_page_by_page(tmp_path: Path, rules_engine: Engine) -> None:
@@ -252,3 +259,26 @@ def test_input_is_streamed_with_a_bounded_window(
     # pages read but not yet written: at most the window plus the partition being cut
     assert high_water <= (3 + 1) * 10
     assert ResultStore.load(tmp_path / "out").done.keys() == set(range(20))
+
+
+def test_warc_scan_end_to_end(tmp_path: Path) -> None:
+    crawl = tmp_path / "crawl.warc.gz"
+    write_warc(crawl, "<p>" + "word " * 1000 + "</p>")
+    summary = scan(rules_config([crawl], tmp_path / "out", max_text_chars=2000, report=True))
+    assert summary.complete and summary.pages == 5 and summary.failed == 2
+    assert summary.records_skipped == {"non-HTML response": 1, "HTTP status not 2xx": 1}
+    pages, findings = tables(tmp_path / "out")
+    assert [(p["domain"], p["status"]) for p in pages] == [
+        ("clinic-a.example", "ok"),
+        ("clinic-b.example", "ok"),
+        ("clinic-c.example", "ok"),
+        ("clinic-c.example", "failed"),
+        ("clinic-d.example", "failed"),
+    ]
+    jp = [f for f in findings if f["url"] == "https://clinic-b.example/jp"]
+    assert [(f["text"], f["start"]) for f in jp] == [
+        ("completely safe", SJIS_HTML.index("completely safe"))  # offsets into the decoded page
+    ]
+    assert pages[1]["chars"] == len(SJIS_HTML)
+    html = (tmp_path / "out" / "report.html").read_text("utf-8")
+    assert "skipped record: non-HTML response" in html
