@@ -39,10 +39,6 @@ async def send_json(
     await send({"type": "http.response.body", "body": body})
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class BodyGuard:
     def __init__(self, app: ASGIApp, max_body_bytes: int, json_paths: tuple[str, ...]) -> None:
         self.app = app
@@ -84,29 +80,39 @@ class BodyGuard:
                 return
         received = 0
         started = False
+        too_large = False
 
         async def counted_receive() -> Message:
-            nonlocal received
+            # Past the limit the app is told the client went away (an exception raised here
+            # would be turned into a 400 by the body parser), and its answer is replaced.
+            nonlocal received, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max:
-                    raise BodyTooLarge
+                    too_large = True
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal started
+            if too_large and not started:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
-            await self.app(scope, counted_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await send_json(
-                    send, 413, {"detail": f"request body is over the limit of {self.max} bytes"}
-                )
+            await self.app(scope, counted_receive, guarded_send)
+        except Exception:
+            if not too_large or started:
+                raise
+        if too_large and not started:
+            await send_json(
+                send, 413, {"detail": f"request body is over the limit of {self.max} bytes"}
+            )
 
 
 class RequestLog:

@@ -191,13 +191,29 @@ class _Extractor(HTMLParser):
             self.b.directives.append(directive)
 
 
+# a tag, end tag, comment, declaration or processing instruction begins here
+_CONSTRUCT = re.compile(r"<[A-Za-z!/?]")
+
+
+def _closed_part(text: str) -> str:
+    """``text`` up to the first construct that is still open at its end.
+
+    Before Python 3.11.13 (CVE-2025-6069) ``html.parser`` searches to the end of
+    the input again for every such construct: ``"<a " * 16_000`` took 80 s.
+    HTML5 drops an open tag and closes an open comment at the end of the input,
+    so nothing from there on is visible, and nothing from there on is fed.
+    """
+    m = _CONSTRUCT.search(text, text.rfind(">") + 1)
+    return text if m is None else text[: m.start()]
+
+
 def feed_html(
     builder: DocumentBuilder, source: str, begin: int, end: int, *, inline: bool = False
 ) -> None:
     """Extract the visible text of ``source[begin:end]`` into ``builder``."""
     text = source[begin:end]
     parser = _Extractor(builder, text, begin, inline)
-    parser.feed(text)
+    parser.feed(_closed_part(text))
     parser.close()
 
 
