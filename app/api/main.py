@@ -6,9 +6,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
 from app.api import metrics, security
@@ -37,7 +39,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if getattr(app.state, "engine", None) is None:
             try:
-                app.state.engine = Engine(model_dir=settings.model_dir, use_model=settings.use_model)
+                app.state.engine = Engine(
+                    model_dir=settings.model_dir, use_model=settings.use_model
+                )
             except ModelError as exc:  # say why, then refuse to start
                 log.error("model refused", extra={"detail": str(exc)})
                 raise
@@ -75,6 +79,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             for e in errors
         ]
         return FastJSONResponse({"detail": detail, "message": message}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        cause = exc.__cause__
+        if exc.status_code == 400 and isinstance(cause, UnicodeDecodeError):
+            return FastJSONResponse(
+                {
+                    "detail": f"request body is not valid UTF-8 ({cause.reason} at byte {cause.start})"
+                },
+                status_code=400,
+            )
+        return await http_exception_handler(request, exc)
 
     app.include_router(check.router)
     app.include_router(meta.router)

@@ -22,6 +22,7 @@ router = APIRouter(tags=["check"])
 log = logging.getLogger("redflag.check")
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "Body is not valid UTF-8"},
     413: {"model": ErrorResponse, "description": "Body, text or batch over the configured limit"},
     415: {"model": ErrorResponse, "description": "Body is not application/json"},
     503: {"model": ErrorResponse, "description": "The check took longer than the time limit"},
