@@ -486,6 +486,36 @@ def test_long_page_is_checked_in_pieces(browser: Browser, site: Site, service: S
         loaded.page.close()
 
 
+def test_strict_csp_page_is_checked_and_styled(browser: Browser, site: Site) -> None:
+    csp = (
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'none'; script-src 'none'; connect-src 'none'\">"
+    )
+    url = site.add(
+        "csp.html", pages.page("CSP", ["<p>Our exosome shots are completely safe.</p>"], csp)
+    )
+    loaded = open_checked(browser, url)
+    try:
+        mark = loaded.page.locator("mark[data-redflag-category='absolute-safety']")
+        assert mark.count() == 1
+        mark.hover()
+        tip = loaded.page.locator("#redflag-tooltip-host .tip")
+        tip.wait_for(state="visible")
+        style = tip.evaluate(
+            "t => { const s = getComputedStyle(t); return [s.position, s.backgroundColor]; }"
+        )
+        assert style == ["fixed", "rgb(255, 255, 255)"]
+        # the policy is in force: a style the page adds itself is refused
+        color = loaded.page.evaluate(
+            """() => { const s = document.createElement('style');
+                 s.textContent = 'p { color: rgb(1, 2, 3) }'; document.head.append(s);
+                 return getComputedStyle(document.querySelector('p')).color; }"""
+        )
+        assert color != "rgb(1, 2, 3)"
+    finally:
+        loaded.page.close()
+
+
 def test_service_on_another_host_allows_this_extension(
     browser: Browser, site: Site, service: Service
 ) -> None:
