@@ -37,6 +37,16 @@ def _rules_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def fresh_engine() -> None:
+    """Reload the in-process engine, for tests that compare it with another process's engine
+    (in a shared working tree the rule files may have changed since it was first loaded)."""
+    from app.cli import check_cmd, runner
+
+    runner.local_engine.cache_clear()
+    check_cmd._rules_catalog.cache_clear()
+
+
+@pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
     def run(*args: str, cwd: Path | None = None, stdin: str | bytes | None = None) -> CliRun:
         if cwd is not None:

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -91,20 +92,22 @@ def test_pre_commit_hooks_for_real(tmp_path: Path) -> None:
             "script.py": "print('completely safe')\n",
         },
     )
-    env = {
-        **os.environ,
-        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "NO_COLOR": "1",
-    }
-    run = subprocess.run(
-        [str(BIN / "pre-commit"), "try-repo", str(ROOT), "--all-files", "--verbose"],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=880,
-    )
+    # the hook's environment is half a gigabyte: in a folder removed right after the run
+    with tempfile.TemporaryDirectory(prefix="redflag-pre-commit-") as home:
+        env = {
+            **os.environ,
+            "PRE_COMMIT_HOME": home,
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            "NO_COLOR": "1",
+        }
+        run = subprocess.run(
+            [str(BIN / "pre-commit"), "try-repo", str(ROOT), "--all-files", "--verbose"],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=880,
+        )
     out = run.stdout + run.stderr
     assert run.returncode == 1, out
     assert "redflag (health-content red flags)......" in out

@@ -36,6 +36,7 @@ def test_chunks_keep_every_file_once_grouped_by_options() -> None:
     assert len(chunks) >= 8  # enough chunks to spread over the workers
 
 
+@pytest.mark.usefixtures("fresh_engine")
 def test_pool_gives_the_same_output_as_one_process(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -24,6 +24,7 @@ def server() -> Iterator[str]:
 
 
 @pytest.mark.parametrize("fmt", ["json", "sarif", "text", "rdjson"])
+@pytest.mark.usefixtures("fresh_engine")
 def test_same_output_as_local(cli: Cli, server: str, fmt: str) -> None:
     local = cli("--format", fmt, cwd=SITE)
     remote = cli("--format", fmt, "--server", server, cwd=SITE)
@@ -34,6 +35,7 @@ def test_same_output_as_local(cli: Cli, server: str, fmt: str) -> None:
         assert remote.out == local.out
 
 
+@pytest.mark.usefixtures("fresh_engine")
 def test_options_the_service_does_not_take_are_applied(
     cli: Cli, server: str, tmp_path: Path
 ) -> None:
