@@ -46,6 +46,7 @@ from app.engine.sentences import split_sentences
 from app.engine.suppress import apply_directives
 
 DOWNGRADE_FACTOR = 0.6
+_REGULATORS = ("FDA", "EMA", "FTC", "ISSCR")
 # code points a Python str may hold but UTF-8 (and so blingfire and RE2) cannot encode
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Bling Fire splits runs of punctuation about ten times slower per character than prose
@@ -314,6 +315,7 @@ class Engine:
                 "characters": len(p.doc.source),
                 "blocks": len(p.doc.blocks),
                 "sentences": len(p.sentences),
+                "cautions": cautions,
             },
             versions=self.versions,
         )
@@ -375,8 +377,10 @@ class Engine:
         s, e = p.sentences[si]
         citation = self.facts.cite(category, rule_facts, p.norm[s:e])
         if citation.contradicts:
-            names = ", ".join(citation.contradicts)
-            message = f"{message} This contradicts {names}."
+            contradicted = [self.facts.facts[f] for f in citation.contradicts]
+            regulator = [f for f in contradicted if any(a in f.authority for a in _REGULATORS)]
+            fact = (regulator or contradicted)[0]
+            message = f"{message} It contradicts this fact ({fact.authority}): {fact.statement}"
         src_start, src_end = p.doc.span_to_source(start, end)
         sent_start, sent_end = p.doc.span_to_source(s, e)
         return Finding(

@@ -19,9 +19,22 @@ def test_sentence_mode_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     f = _write(
         tmp_path / "s.jsonl",
         [
-            {"id": "1", "text": "Our stem cell shots are completely safe.", "labels": ["absolute-safety"]},
-            {"id": "2", "text": "There are no FDA-approved exosome products.", "labels": [], "caution": True},
-            {"id": "3", "text": "Call today for a FREE consultation!", "labels": ["call-to-action"]},
+            {
+                "id": "1",
+                "text": "Our stem cell shots are completely safe.",
+                "labels": ["absolute-safety"],
+            },
+            {
+                "id": "2",
+                "text": "There are no FDA-approved exosome products.",
+                "labels": [],
+                "caution": True,
+            },
+            {
+                "id": "3",
+                "text": "Call today for a FREE consultation!",
+                "labels": ["call-to-action"],
+            },
             {"id": "4", "text": "The weather was mild.", "labels": []},
         ],
     )
@@ -37,8 +50,16 @@ def test_document_mode_table(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     f = _write(
         tmp_path / "d.jsonl",
         [
-            {"id": "p", "text": "Completely safe! Cures arthritis. Book your FREE consultation now!", "label": "promotional"},
-            {"id": "c", "text": "There are no FDA-approved stem cell products for arthritis.", "label": "cautionary"},
+            {
+                "id": "p",
+                "text": "Completely safe! Cures arthritis. Book your FREE consultation now!",
+                "label": "promotional",
+            },
+            {
+                "id": "c",
+                "text": "There are no FDA-approved stem cell products for arthritis.",
+                "label": "cautionary",
+            },
         ],
     )
     assert main(["eval", str(f)]) == 0
