@@ -6,7 +6,7 @@
 # Each prints its summary table; results go to bench/out/*.json, the whole log to
 # bench/out/run_all.log.
 #
-#   bash bench/run_all.sh           # the full run (about ten minutes)
+#   bash bench/run_all.sh           # the full run (about fifteen minutes on a busy machine)
 #   bash bench/run_all.sh --quick   # a short pass to see that everything runs
 #
 # PYTHON overrides the interpreter (default: .venv/bin/python).
