@@ -90,6 +90,17 @@ def findings_of(path: Path) -> tuple[dict[str, str], list[Any]]:
     return doc["versions"], files
 
 
+def engine_hash() -> str:
+    """A hash of the engine's code and data: a shared working tree may change during a run."""
+    import hashlib
+
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent / "app" / "engine"
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".yml")):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def compare(a: Path, b: Path) -> bool:
     """Whether two runs reported the same findings; says where they differ when not."""
     (va, fa), (vb, fb) = findings_of(a), findings_of(b)
@@ -124,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         empty.mkdir()
         startup = run_check(empty, 1, Path(tmp) / "empty.json")
         print(f"start-up (empty folder, model loaded): {startup['wall_s']:.2f} s", flush=True)
+        engine_before = engine_hash()
         runs: dict[str, dict[str, float]] = {}
         outputs: dict[str, Path] = {}
         for label, jobs in (("1 worker", 1), (f"{cores} workers", 0)):
@@ -139,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         one, many = runs["1 worker"], runs[f"{cores} workers"]
         same = compare(outputs["1 worker"], outputs[f"{cores} workers"])
+        if engine_hash() != engine_before:
+            print("app/engine changed during the runs: the comparison says nothing, run again")
     speedup = one["wall_s"] / many["wall_s"]
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     rows = [
