@@ -55,8 +55,8 @@ def run_check(site: Path, jobs: int, out: Path) -> dict[str, float]:
     """One ``redflag check`` process: wall seconds and the CPU seconds of it and its workers."""
     cmd = [
         sys.executable,
-        "-m",
-        "app.cli.main",
+        "-c",
+        "import sys; from app.cli.main import main; sys.exit(main())",  # as the entry point does
         "check",
         str(site),
         "--no-config",
