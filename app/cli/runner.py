@@ -31,9 +31,9 @@ from app.engine import CheckOptions, Engine, ModelError, Report, RuleError
 CHUNK_MIN_BYTES = 16_000
 CHUNK_MAX_BYTES = 256_000
 CHUNK_MAX_FILES = 200
-POOL_MIN_BYTES = (
-    200_000  # below this, one process is as fast as a pool (measured: bench/bench_cli_site.py)
-)
+# Below this much text, one process: about half a second of engine work (0.35 MB/s of CPU on
+# bench_cli_site's pages), not worth loading a second engine (2 s of CPU with the model).
+POOL_MIN_BYTES = 200_000
 PROGRESS_MIN_FILES = 8
 
 
