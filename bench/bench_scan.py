@@ -12,8 +12,10 @@ partitions in flight, Parquet written per partition.  It prints pages per
 second for each run and the speed-up, checks that the runs' results agree, and
 writes ``bench/out/scan.json``.  Pages per second are wall-clock (the scan is a
 pipeline of processes); beside them it prints the CPU time the workers and the
-client spent and the load average, because on a shared machine other people's
-work takes cores from the run.  On a 2-core machine the client (reading,
+client spent, the share of the time each worker was on a CPU, and the load
+average, because on a shared machine other people's work takes cores from the
+run; the speed-up is also given from CPU time per page, as it would be if each
+worker had a core of its own.  On a 2-core machine the client (reading,
 pickling, writing Parquet) shares the cores with the two workers, which caps
 the speed-up below 2.
 """
@@ -123,6 +125,9 @@ def run_once(src: Path, out: Path, workers: int, partition_size: int) -> dict[st
         "worker_cpu_s": round(worker_cpu, 1),
         "client_cpu_s": round(own_cpu, 1),
         "worker_cpu_ms_per_page": round(1000 * worker_cpu / max(summary.pages, 1), 2),
+        # the share of the run's wall time its workers were on a CPU: 1.0 when nothing else
+        # competes for the cores, less when other processes (or the client) take them
+        "worker_cpu_utilisation": round(worker_cpu / (seconds * workers), 2),
         "load_before_after": [round(load0, 2), round(load1, 2)],
         "report_s": round(report_seconds, 2),
         "worker_rss_mb": rss,
@@ -160,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(
             f"      CPU: workers {run['worker_cpu_s']:.1f} s "
-            f"({run['worker_cpu_ms_per_page']:.2f} ms a page), client {run['client_cpu_s']:.1f} s; "
+            f"({run['worker_cpu_ms_per_page']:.2f} ms a page, each worker on a CPU "
+            f"{run['worker_cpu_utilisation']:.0%} of the time), client {run['client_cpu_s']:.1f} s; "
             f"load average {run['load_before_after'][0]:.2f} -> {run['load_before_after'][1]:.2f}; "
             f"worker RSS {run['worker_rss_mb']} MB"
         )
@@ -175,6 +181,19 @@ def main(argv: list[str] | None = None) -> int:
         speedup = runs[-1]["pages_per_s"] / runs[0]["pages_per_s"]
         result["speedup"] = round(speedup, 2)
         print(f"  speed-up {runs[-1]['workers']} vs {runs[0]['workers']} worker(s): {speedup:.2f}x")
+        # what the speed-up would be if every worker had a core to itself: the ratio of
+        # pages per second of worker CPU time, times the ratio of workers
+        cpu_bound = (
+            runs[0]["worker_cpu_ms_per_page"]
+            / runs[-1]["worker_cpu_ms_per_page"]
+            * runs[-1]["workers"]
+            / runs[0]["workers"]
+        )
+        result["speedup_if_uncontended"] = round(cpu_bound, 2)
+        print(
+            f"  speed-up from CPU time per page (if each worker had a core of its own): "
+            f"{cpu_bound:.2f}x"
+        )
     (OUT / "scan.json").write_text(json.dumps(result, indent=2))
     return 0 if same else 1
 
