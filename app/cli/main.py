@@ -58,4 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # ``python -m app.cli.main``: run the package's own module, so that the UsageError the
+    # subcommands raise is the class caught above (this file's copy as __main__ is another)
+    from app.cli.main import main as package_main
+
+    sys.exit(package_main())

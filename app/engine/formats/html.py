@@ -127,12 +127,28 @@ class _Extractor(HTMLParser):
         self._nl = [0] + [m.end() for m in re.finditer("\n", text)]
         self._stack: list[tuple[str, bool]] = []  # (tag, opens a skipped region)
         self._skip = 0
+        # adjacent pieces of text, added as one: html.parser hands over each stray "<"
+        # on its own, and "<" * 200_000 cost 200,000 additions
+        self._pending: list[str] = []
+        self._pending_start = 0
+        self._pending_end = -1
+
+    def _flush(self) -> None:
+        if self._pending:
+            self.b.add_folded("".join(self._pending), self._pending_start)
+            self._pending = []
+            self._pending_end = -1
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
 
     def _offset(self) -> int:
         line, col = self.getpos()
         return self.base + self._nl[line - 1] + col
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._flush()
         if tag in BLOCK_TAGS and not self.inline:
             self.b.end_block()
         if tag in VOID_TAGS:
@@ -143,10 +159,12 @@ class _Extractor(HTMLParser):
             self._skip += 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._flush()
         if tag in BLOCK_TAGS and not self.inline:
             self.b.end_block()
 
     def handle_endtag(self, tag: str) -> None:
+        self._flush()
         if tag in VOID_TAGS:
             if tag in BLOCK_TAGS and not self.inline:
                 self.b.end_block()
@@ -165,9 +183,15 @@ class _Extractor(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._skip:
             return
-        self.b.add_folded(data, self._offset())
+        offset = self._offset()
+        if offset != self._pending_end:
+            self._flush()
+            self._pending_start = offset
+        self._pending.append(data)
+        self._pending_end = offset + len(data)
 
     def _add_ref(self, raw: str) -> None:
+        self._flush()
         if self._skip:
             return
         decoded = html.unescape(raw).translate(_WS)
@@ -185,6 +209,7 @@ class _Extractor(HTMLParser):
         self._add_ref(f"&#{name};")
 
     def handle_comment(self, data: str) -> None:
+        self._flush()
         start = self._offset()
         directive = parse_directive(data, start, start + len(data) + 7)
         if directive is not None:
