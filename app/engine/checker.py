@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from app import __version__
-from app.engine.context import ContextCues, load_context_cues
+from app.engine.context import ContextCues, DocumentContext, load_context_cues
 from app.engine.facts import FactBase, load_facts
 from app.engine.finding import (
     CATEGORIES,
@@ -38,7 +38,7 @@ from app.engine.finding import (
 )
 from app.engine.formats import Document, line_starts, parse
 from app.engine.model import Model, load_model
-from app.engine.normalize import normalize
+from app.engine.normalize import Utf8Index, normalize
 from app.engine.risk import document_findings, risk_of
 from app.engine.rules.kinds import Match, compile_re2
 from app.engine.rules.loader import RuleSet, load_rules
@@ -116,6 +116,8 @@ class _Prepared:
     norm: str
     sentences: list[tuple[int, int]]
     sentence_starts: list[int]
+    index: Utf8Index
+    ctx: DocumentContext
 
 
 def _downgrade(sev: Severity) -> Severity:
@@ -194,7 +196,7 @@ class Engine:
             n = len(p.sentences)
             if probas is not None:
                 for si, (s, e) in enumerate(p.sentences):
-                    if not self.cues.sentence_is_caution(p.norm, s, e):
+                    if not p.ctx.is_caution(s, e):
                         maxp[k] = np.maximum(maxp[k], probas[row + si])
             row += n
         return rule_sets, maxp
@@ -208,7 +210,11 @@ class Engine:
         doc = parse(safe, fmt)
         doc.source = text
         sentences = split_sentences(_calm(doc))
-        return _Prepared(doc, normalize(doc.text), sentences, [s for s, _ in sentences])
+        norm = normalize(doc.text)
+        index = Utf8Index(norm)
+        return _Prepared(
+            doc, norm, sentences, [s for s, _ in sentences], index, self.cues.for_document(index)
+        )
 
     def _score(self, prepared: list[_Prepared]) -> np.ndarray:
         assert self.model is not None
@@ -224,19 +230,25 @@ class Engine:
     def _rule_findings(self, p: _Prepared) -> list[tuple[int, Match, Severity, float]]:
         """(sentence index, match, severity, confidence) for each match that survives context."""
         out = []
-        for m in self.rules.find(p.norm, p.sentences):
+        ctx = p.ctx
+        excepted: dict[tuple[str, int], bool] = {}
+        for m in self.rules.find(p.index, p.doc.blocks, p.sentences):
             si = self._sentence_of(p, m.start, m.end)
             if si is None:
                 continue
             s, e = p.sentences[si]
             rule = m.rule
-            if rule.exceptions and self.rules.excepted(rule.id, p.norm[s:e]):
-                continue
-            flags = self.cues.read(p.norm, s, e, m.start, m.end)
+            if rule.exceptions:
+                key = (rule.id, si)
+                if key not in excepted:
+                    excepted[key] = self.rules.excepted(rule.id, p.index, s, e)
+                if excepted[key]:
+                    continue
+            flags = ctx.read(s, e, m.start, m.end)
             if (
                 not flags.attribution
-                and self.cues.quoted(p.norm, s, m.start, m.end)
-                and self.cues.critical_near(p.norm, p.sentences, si)
+                and ctx.quoted(s, m.start, m.end)
+                and ctx.critical_near(p.sentences, si)
             ):
                 flags = replace(flags, attribution=True)
             severity: Severity = rule.severity  # type: ignore[assignment]
@@ -300,12 +312,10 @@ class Engine:
         cautions = sum(
             1
             for (s, e), src in zip(p.sentences, sources, strict=True)
-            if src not in flagged and self.cues.sentence_is_caution(p.norm, s, e)
+            if src not in flagged and p.ctx.is_caution(s, e)
         )
         risk = risk_of(findings, cautions)
-        doc_findings = document_findings(
-            p.norm, p.sentences, sources, findings, self.cues, self.facts
-        )
+        doc_findings = document_findings(p.sentences, sources, findings, p.ctx, self.facts)
         return Report(
             findings=tuple(findings),
             document_findings=tuple(doc_findings),
@@ -335,7 +345,7 @@ class Engine:
             if (int(si), category) in covered:
                 continue
             s, e = p.sentences[int(si)]
-            if self.cues.sentence_is_caution(p.norm, s, e):
+            if p.ctx.is_caution(s, e):
                 continue
             cat = self.rules.categories.get(category)
             if cat is None:

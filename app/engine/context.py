@@ -18,6 +18,7 @@ what they do to that rule's finding.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,12 +27,24 @@ from typing import Any
 
 import yaml
 
+from app.engine.normalize import Utf8Index
 from app.engine.rules.kinds import compile_re2
 
 _CLAUSE_BREAK = re.compile(
     r"[;:()\[\]]|\s-\s|--|\b(?:but|however|although|though|whereas|yet|while|unlike|except)\b"
 )
 _WORD = re.compile(r"[\w'-]+")
+_AFTER_WINDOW = re.compile(r"^\^\[\^[^\]]*\]\{0,(\d+)\}\??")
+CUE_KEYS = (
+    "negation_before",
+    "negation_scope",
+    "negation_after",
+    "hedge",
+    "attribution",
+    "critical",
+    "caution",
+    "disclosure",
+)
 NEGATION_WINDOW = 10  # words before the match a negation cue may stand in
 QUOTE_WINDOW_BEFORE = 2  # sentences before a quoted claim that may frame it critically
 
@@ -47,85 +60,134 @@ class ContextFlags:
 
 
 class ContextCues:
+    """The compiled cue patterns (over UTF-8 bytes); :meth:`for_document` indexes a text."""
+
     def __init__(self, patterns: dict[str, str], where: str) -> None:
         def c(key: str) -> Any:
             if key not in patterns:
                 raise ValueError(f"{where}: missing context pattern {key!r}")
             raw = "".join(line.strip() for line in patterns[key].splitlines())
-            return compile_re2(raw, f"{where}: {key}")
+            return compile_re2(raw.encode(), f"{where}: {key}")
 
-        self.negation_before = c("negation_before")
-        self.negation_scope = c("negation_scope")
-        self.negation_after = c("negation_after")
-        self.hedge = c("hedge")
-        self.attribution = c("attribution")
-        self.critical = c("critical")
-        self.caution = c("caution")
-        self.disclosure = c("disclosure")
-        self.quote_chars = frozenset(patterns.get("quote_chars", "\"'"))
-
-    def _clause(
-        self, norm: str, s_start: int, s_end: int, m_start: int, m_end: int
-    ) -> tuple[int, int]:
-        c_start, c_end = s_start, s_end
-        for br in _CLAUSE_BREAK.finditer(norm, s_start, s_end):
-            if br.end() <= m_start:
-                c_start = br.end()
-            elif br.start() >= m_end:
-                c_end = br.start()
-                break
-        return c_start, c_end
-
-    def negated(self, norm: str, s_start: int, s_end: int, m_start: int, m_end: int) -> bool:
-        c_start, c_end = self._clause(norm, s_start, s_end, m_start, m_end)
-        prefix = norm[c_start:m_start]
-        if self.negation_scope.search(prefix):
-            return True
-        words = list(_WORD.finditer(prefix))
-        window_start = words[-NEGATION_WINDOW].start() if len(words) >= NEGATION_WINDOW else 0
-        tail = prefix[window_start:].replace("not only", "        ")
-        if self.negation_before.search(tail):
-            return True
-        if self.negation_after.search(norm[m_end:c_end]):
-            return True
-        return bool(self.caution.search(norm[s_start:s_end]))
-
-    def hedged(self, norm: str, s_start: int, s_end: int, m_start: int, m_end: int) -> bool:
-        _, c_end = self._clause(norm, s_start, s_end, m_start, m_end)
-        return bool(self.hedge.search(norm[s_start:c_end]))
-
-    def attributed(self, norm: str, s_start: int, s_end: int, m_start: int) -> bool:
-        sentence = norm[s_start:s_end]
-        if self.critical.search(sentence):
-            return True
-        return bool(self.attribution.search(norm[s_start:m_start]))
-
-    def read(self, norm: str, s_start: int, s_end: int, m_start: int, m_end: int) -> ContextFlags:
-        return ContextFlags(
-            negation=self.negated(norm, s_start, s_end, m_start, m_end),
-            hedge=self.hedged(norm, s_start, s_end, m_start, m_end),
-            attribution=self.attributed(norm, s_start, s_end, m_start),
+        self.patterns = {key: c(key) for key in CUE_KEYS if key != "negation_after"}
+        after = "".join(line.strip() for line in patterns.get("negation_after", "").splitlines())
+        window = _AFTER_WINDOW.match(after)
+        # the leading "^[^.;:!?]{0,N}?" of negation_after is applied as a distance below
+        self.after_window = int(window.group(1)) if window else 60
+        self.patterns["negation_after"] = compile_re2(
+            after[window.end() :].encode() if window else after.encode(), f"{where}: negation_after"
         )
 
-    @staticmethod
-    def quoted(norm: str, s_start: int, m_start: int, m_end: int) -> bool:
-        """The match stands inside double quotation marks (normalised to ``"``) in its sentence."""
-        return norm.count('"', s_start, m_start) % 2 == 1 and '"' in norm[m_end : m_end + 400]
+    def for_document(self, index: Utf8Index) -> DocumentContext:
+        return DocumentContext(self, index)
 
-    def critical_near(self, norm: str, sentences: list[tuple[int, int]], index: int) -> bool:
+
+class _Hits:
+    """Sorted spans of one cue in one document, with range queries."""
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.starts = [s for s, _ in spans]
+        self.ends = [e for _, e in spans]
+
+    def within(self, lo: int, hi: int) -> bool:
+        """A hit lies entirely inside [lo, hi)."""
+        i = bisect.bisect_left(self.starts, lo)
+        while i < len(self.starts) and self.starts[i] < hi:
+            if self.ends[i] <= hi:
+                return True
+            i += 1
+        return False
+
+    def starting(self, lo: int, hi: int, end_by: int) -> bool:
+        """A hit starts in [lo, hi] and ends by ``end_by``."""
+        i = bisect.bisect_left(self.starts, lo)
+        while i < len(self.starts) and self.starts[i] <= hi:
+            if self.ends[i] <= end_by:
+                return True
+            i += 1
+        return False
+
+
+class DocumentContext:
+    """Every cue found once in a document; each question about a match is a bisect."""
+
+    def __init__(self, cues: ContextCues, index: Utf8Index) -> None:
+        norm = index.text
+        self.norm = norm
+        self.after_window = cues.after_window
+        self.hits = {key: _Hits(index.spans(p)) for key, p in cues.patterns.items()}
+        neg = self.hits["negation_before"]
+        # "not only ... but also" is not a negation
+        kept = [
+            (s, e)
+            for s, e in zip(neg.starts, neg.ends, strict=True)
+            if not (norm.startswith("not", s) and norm.startswith(" only", e))
+        ]
+        self.hits["negation_before"] = _Hits(kept)
+        breaks = list(_CLAUSE_BREAK.finditer(norm))
+        self._break_starts = [b.start() for b in breaks]
+        self._break_ends = [b.end() for b in breaks]
+
+    def clause(self, s_start: int, s_end: int, m_start: int, m_end: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self._break_ends, m_start) - 1
+        c_start = max(s_start, self._break_ends[i]) if i >= 0 else s_start
+        j = bisect.bisect_left(self._break_starts, m_end)
+        c_end = min(s_end, self._break_starts[j]) if j < len(self._break_starts) else s_end
+        return c_start, max(c_end, m_end)
+
+    def negated(self, s_start: int, s_end: int, m_start: int, m_end: int) -> bool:
+        c_start, c_end = self.clause(s_start, s_end, m_start, m_end)
+        if self.hits["negation_scope"].within(c_start, m_start):
+            return True
+        words = [w.start() for w in _WORD.finditer(self.norm, c_start, m_start)]
+        window_start = words[-NEGATION_WINDOW] if len(words) >= NEGATION_WINDOW else c_start
+        if self.hits["negation_before"].within(window_start, m_start):
+            return True
+        if self.hits["negation_after"].starting(m_end, m_end + self.after_window, c_end):
+            return True
+        return self.hits["caution"].within(s_start, s_end)
+
+    def hedged(self, s_start: int, s_end: int, m_start: int, m_end: int) -> bool:
+        _, c_end = self.clause(s_start, s_end, m_start, m_end)
+        return self.hits["hedge"].within(s_start, c_end)
+
+    def attributed(self, s_start: int, s_end: int, m_start: int) -> bool:
+        return self.hits["critical"].within(s_start, s_end) or self.hits["attribution"].within(
+            s_start, m_start
+        )
+
+    def read(self, s_start: int, s_end: int, m_start: int, m_end: int) -> ContextFlags:
+        return ContextFlags(
+            negation=self.negated(s_start, s_end, m_start, m_end),
+            hedge=self.hedged(s_start, s_end, m_start, m_end),
+            attribution=self.attributed(s_start, s_end, m_start),
+        )
+
+    def quoted(self, s_start: int, m_start: int, m_end: int) -> bool:
+        """The match stands inside double quotation marks (normalised to ``"``) in its sentence."""
+        norm = self.norm
+        return (
+            norm.count('"', s_start, m_start) % 2 == 1 and norm.find('"', m_end, m_end + 400) >= 0
+        )
+
+    def critical_near(self, sentences: list[tuple[int, int]], index: int) -> bool:
         """A critical or cautionary cue within the two sentences before or the one after."""
         for j in range(max(index - QUOTE_WINDOW_BEFORE, 0), min(index + 2, len(sentences))):
-            if j == index:
-                continue
-            s, e = sentences[j]
-            if self.critical.search(norm[s:e]) or self.caution.search(norm[s:e]):
+            if j != index and self.is_caution(*sentences[j]):
                 return True
         return False
 
-    def sentence_is_caution(self, norm: str, s_start: int, s_end: int) -> bool:
+    def is_caution(self, s_start: int, s_end: int) -> bool:
         """A whole sentence that warns, criticises or states a regulatory limit."""
-        sentence = norm[s_start:s_end]
-        return bool(self.caution.search(sentence) or self.critical.search(sentence))
+        return self.hits["caution"].within(s_start, s_end) or self.hits["critical"].within(
+            s_start, s_end
+        )
+
+    def discloses(self, s_start: int, s_end: int) -> bool:
+        """A sentence that mentions risks, experimental or regulatory status."""
+        return self.hits["disclosure"].within(s_start, s_end)
 
 
 @lru_cache(maxsize=1)

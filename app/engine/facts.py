@@ -92,6 +92,7 @@ class Citation:
 class FactBase:
     def __init__(self, facts: dict[str, Fact]) -> None:
         self.facts = facts
+        self._cache: dict[tuple[str, tuple[str, ...], str], Citation] = {}
         self._by_category: dict[str, list[Fact]] = {c: [] for c in CATEGORIES}
         for fact in facts.values():
             for c in fact.categories:
@@ -103,9 +104,16 @@ class FactBase:
                 raise RuleError(f"{where}: cites unknown fact {fid!r}")
 
     def cite(self, category: str, rule_facts: tuple[str, ...], sentence_norm: str) -> Citation:
+        key = (category, rule_facts, sentence_norm)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        if len(self._cache) > 4096:
+            self._cache.clear()
         words = set(_WORDS.findall(sentence_norm))
         chosen: list[Fact] = [self.facts[f] for f in rule_facts]
-        candidates = [f for f in self._by_category.get(category, []) if f not in chosen]
+        chosen_ids = set(rule_facts)
+        candidates = [f for f in self._by_category.get(category, []) if f.id not in chosen_ids]
         scored = sorted(
             candidates,
             key=lambda f: (
@@ -130,4 +138,6 @@ class FactBase:
             for f in chosen
             if category in f.contradicted_by and (not f.topics or any(t in words for t in f.topics))
         )
-        return Citation(tuple(chosen[:MAX_CITED]), contradicts)
+        citation = Citation(tuple(chosen[:MAX_CITED]), contradicts)
+        self._cache[key] = citation
+        return citation

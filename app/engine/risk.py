@@ -18,7 +18,7 @@ import math
 from collections import Counter
 from typing import Literal
 
-from app.engine.context import ContextCues
+from app.engine.context import DocumentContext
 from app.engine.facts import FactBase
 from app.engine.finding import CATEGORIES, DocumentFinding, Finding, Risk
 
@@ -62,11 +62,10 @@ def risk_of(findings: list[Finding], cautions: int = 0) -> Risk:
 
 
 def document_findings(
-    norm: str,
     sentences: list[tuple[int, int]],
     sentence_sources: list[int],
     findings: list[Finding],
-    cues: ContextCues,
+    ctx: DocumentContext,
     facts: FactBase,
 ) -> list[DocumentFinding]:
     """``sentence_sources[i]`` is the input offset of sentence ``i`` (as in ``Finding.sentence_start``)."""
@@ -75,7 +74,7 @@ def document_findings(
         return []
     flagged = {f.sentence_start for f in findings}
     for (s, e), src in zip(sentences, sentence_sources, strict=True):
-        if src not in flagged and cues.disclosure.search(norm[s:e]):
+        if src not in flagged and ctx.discloses(s, e):
             return []
     cited = tuple(facts.facts[f] for f in DISCLOSURE_FACTS if f in facts.facts)
     return [

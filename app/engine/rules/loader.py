@@ -8,12 +8,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+import re2
 import yaml
 
 from app.engine.finding import CATEGORIES
+from app.engine.normalize import Utf8Index
 from app.engine.rules.conditions import ConditionMatcher
 from app.engine.rules.kinds import Match, PhraseMatcher, compile_pattern, compile_re2
+from app.engine.rules.kinds import pattern_source as _pattern_source
 from app.engine.rules.schema import Category, Rule, RuleError, parse_category
 
 DOCS_URL = "https://github.com/redflag-health/redflag/blob/main/docs/rules.md"
@@ -52,7 +54,13 @@ class RuleSet:
                     if fid not in fact_ids:
                         raise RuleError(f"{rule.path}: rule {rule.id!r} cites unknown fact {fid!r}")
                 where = f"{rule.path}: rule {rule.id!r}"
-                exceptions = tuple(compile_re2(p, where + " exception") for p in rule.exceptions)
+                for p in rule.exceptions:  # each must compile on its own, for a clear error
+                    compile_re2(p.encode(), where + " exception")
+                exceptions = (
+                    (compile_re2("|".join(f"(?:{p})" for p in rule.exceptions).encode(), where),)
+                    if rule.exceptions
+                    else ()
+                )
                 compiled = CompiledRule(rule, None, exceptions)
                 if rule.kind == "phrases":
                     phrases = rule.spec.get("phrases")
@@ -73,32 +81,44 @@ class RuleSet:
                     condition_rules.append(rule)
                 self.rules[rule.id] = compiled
         self._phrases.build()
+        self._set: Any = None
+        if self._patterns:
+            options = re2._re2.RE2.Options()
+            options.case_sensitive = False
+            options.max_mem = 256 << 20
+            self._set = re2._re2.Set(re2._re2.RE2.Anchor.UNANCHORED, options)
+            for compiled in self._patterns:
+                self._set.Add(_pattern_source(compiled.rule).encode())
+            self._set.Compile()
         self._conditions = ConditionMatcher(condition_rules)
         self.version = ""
 
-    def find(self, norm: str, sentences: list[tuple[int, int]]) -> list[Match]:
-        """All raw matches (before context), in no particular order."""
+    def find(
+        self, index: Utf8Index, blocks: list[tuple[int, int]], sentences: list[tuple[int, int]]
+    ) -> list[Match]:
+        """All raw matches (before context), in no particular order.
+
+        Phrases: one Aho-Corasick pass.  Patterns: an RE2 set says, block by block,
+        which patterns match there; only those run, over that block."""
+        norm = index.text
         matches = self._phrases.find(norm)
-        if self._patterns:
-            data = norm.encode("utf-8", "replace")  # a lone surrogate becomes one "?"
-            char_of_byte: Any = None
-            if len(data) != len(norm):
-                raw = np.frombuffer(data, dtype=np.uint8)
-                char_of_byte = np.append(np.cumsum((raw & 0xC0) != 0x80) - 1, len(norm))
-            for compiled in self._patterns:
-                pattern: Any = compiled.pattern
-                for m in pattern.finditer(data):
-                    s, e = m.span()
-                    if e > s:
-                        if char_of_byte is not None:
-                            # the end byte is one past the last matched byte: map the last byte, plus one
-                            s, e = int(char_of_byte[s]), int(char_of_byte[e - 1]) + 1
-                        matches.append(Match(s, e, compiled.rule))
+        if self._set is not None:
+            for start, end in blocks:
+                b0, b1 = index.to_bytes(start, end)
+                chunk = index.data[b0:b1]
+                for k in self._set.Match(chunk):
+                    compiled = self._patterns[k]
+                    for m in compiled.pattern.finditer(chunk):
+                        s, e = m.span()
+                        if e > s:
+                            cs, ce = index.to_chars(b0 + s, b0 + e)
+                            matches.append(Match(cs, ce, compiled.rule))
         matches.extend(self._conditions.find(norm, sentences))
         return matches
 
-    def excepted(self, rule_id: str, sentence_norm: str) -> bool:
-        return any(p.search(sentence_norm) for p in self.rules[rule_id].exceptions)
+    def excepted(self, rule_id: str, index: Utf8Index, start: int, end: int) -> bool:
+        """Whether one of the rule's known false-positive patterns matches in text[start:end]."""
+        return any(index.search(p, start, end) for p in self.rules[rule_id].exceptions)
 
 
 def rules_dir() -> Any:
