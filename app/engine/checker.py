@@ -239,10 +239,10 @@ class Engine:
             s, e = p.sentences[si]
             rule = m.rule
             if rule.exceptions:
-                key = (rule.id, si)
-                if key not in excepted:
-                    excepted[key] = self.rules.excepted(rule.id, p.index, s, e)
-                if excepted[key]:
+                seen = (rule.id, si)
+                if seen not in excepted:
+                    excepted[seen] = self.rules.excepted(rule.id, p.index, s, e)
+                if excepted[seen]:
                     continue
             flags = ctx.read(s, e, m.start, m.end)
             if (

@@ -40,8 +40,8 @@ def _bling(text: str) -> list[tuple[int, int]]:
     if count <= 0 or count > len(out):
         return [(0, len(text))]
     k = out.value.count(b"\n") + 1
-    b_starts = np.frombuffer(starts, dtype=np.int32, count=k)
-    b_ends = np.frombuffer(ends, dtype=np.int32, count=k)
+    b_starts = np.frombuffer(memoryview(starts), dtype=np.int32, count=k)
+    b_ends = np.frombuffer(memoryview(ends), dtype=np.int32, count=k)
     raw = np.frombuffer(data, dtype=np.uint8)
     char_of_byte = np.cumsum((raw & 0xC0) != 0x80) - 1  # byte index -> character index
     c_starts = char_of_byte[np.clip(b_starts, 0, n - 1)]
