@@ -47,8 +47,10 @@ class ConditionMatcher:
         """Condition mentions (start, end, system) in ``text[start:end]``, longest first at each place."""
         found: list[tuple[int, int, str]] = []
         n = len(text)
-        for end_idx, (length, system) in self._auto.iter(text, start, end):
-            s, e = end_idx - length + 1, end_idx + 1
+        # iterate over the slice: pyahocorasick's iter(text, start, end) scans from the
+        # text's beginning on every call, which made long documents quadratic
+        for end_idx, (length, system) in self._auto.iter(text[start:end]):
+            s, e = start + end_idx - length + 1, start + end_idx + 1
             if s > 0 and is_word_char(text[s - 1]):
                 continue
             if e < n and is_word_char(text[e]):
