@@ -61,6 +61,8 @@ def test_schema_lists_every_endpoint() -> None:
         "/rules",
         "/facts",
         "/metrics",
+        "/v2/check",
+        "/v2/languages",
     } <= paths
 
 
