@@ -56,10 +56,10 @@ def test_usage_errors_exit_2_with_a_message(
 
 def test_results_of_another_scan_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = write_jsonl(tmp_path / "pages.jsonl", 5)
-    base = ["scan", str(src), "--out", str(tmp_path / "out"), "--workers", "1", "--no-report"]
-    assert main([*base, "--rules-only"]) == 0
-    assert main(base) == 2  # now with the model: a different scan
-    assert "use_model" in capsys.readouterr().err
+    base = ["scan", str(src), "--out", str(tmp_path / "out"), "--workers", "1", "--rules-only"]
+    assert main([*base, "--partition-size", "3"]) == 0
+    assert main(base) == 2  # another partition size: a different scan
+    assert "partition_size" in capsys.readouterr().err
 
 
 def test_unreachable_scheduler_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -30,9 +30,9 @@ def test_dask_results_equal_the_local_engine_with_the_model(
     pages, findings = tables(tmp_path / "dask")
     assert (pages, findings) == tables(tmp_path / "local")
     assert [p["seq"] for p in pages] == list(range(181))
-    assert {p["model_version"] for p in pages} - {None} != {"none"}  # the model ran
-    assert {f["source"] for f in findings} >= {"rule"}
-    assert any(f["source"] == "model" for f in findings)
+    (model_version,) = {p["model_version"] for p in pages}
+    assert model_version not in (None, "none")  # the model ran, the same one everywhere
+    assert len(findings) > 180
     # the engine was loaded once per worker process, not per partition
     loads = dask_client.run(engine_loads)
     assert len(loads) == 2

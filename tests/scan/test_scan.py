@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures as cf
+import fcntl
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -282,3 +283,14 @@ def test_warc_scan_end_to_end(tmp_path: Path) -> None:
     assert pages[1]["chars"] == len(SJIS_HTML)
     html = (tmp_path / "out" / "report.html").read_text("utf-8")
     assert "skipped record: non-HTML response" in html
+
+
+def test_two_scans_cannot_write_one_folder(tmp_path: Path) -> None:
+    src = write_jsonl(tmp_path / "pages.jsonl", 5)
+    out = tmp_path / "out"
+    out.mkdir()
+    with (out / ".lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(ScanError, match="another scan"):
+            scan(rules_config([src], out))
+    assert scan(rules_config([src], out)).pages == 5
