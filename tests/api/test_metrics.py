@@ -72,6 +72,22 @@ def test_requests_latencies_and_findings_are_counted(client: TestClient) -> None
         assert delta("redflag_findings_total", category=category, severity=severity) == n
 
 
+def test_languagetool_checks_are_counted_too(client: TestClient) -> None:
+    before = samples(client)
+    r = client.post(
+        "/v2/check", data={"text": "Our stem cells are completely safe.", "language": "en-US"}
+    )
+    assert r.status_code == 200 and r.json()["matches"]
+    after = samples(client)
+    labels = {"category": "absolute-safety", "severity": "error"}
+    assert value(after, "redflag_findings_total", **labels) > value(
+        before, "redflag_findings_total", **labels
+    )
+    assert value(after, "redflag_documents_checked_total") == (
+        value(before, "redflag_documents_checked_total") + 1
+    )
+
+
 def test_model_version_is_exported(client: TestClient) -> None:
     versions = client.get("/version").json()
     data = samples(client)

@@ -30,6 +30,7 @@ from app.api.languagetool.schemas import (
     form_body,
     query_parameters,
 )
+from app.api.metrics import record_reports
 from app.api.responses import FastJSONResponse
 from app.core.config import Settings
 from app.engine import CheckOptions, Engine
@@ -81,6 +82,7 @@ async def _check(
     except LTError as exc:
         return _error(exc)
     body = check_response(engine, report, parsed)
+    record_reports(request, [report])
     log.info(
         "languagetool check",
         extra={
