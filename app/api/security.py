@@ -1,9 +1,10 @@
 """Access control: optional API keys and per-client rate limits, as one ASGI middleware.
 
 Keys come from settings (``REDFLAG_API_KEYS``).  When any is set, every request
-outside :data:`OPEN_PATHS` needs one of them in ``X-API-Key``; the header is
-compared with every key by :func:`hmac.compare_digest`, so the time taken says
-nothing about which key, or how much of one, was nearly right.  A missing or
+outside :data:`OPEN_PATHS` needs one of them in ``X-API-Key``; the SHA-256 of
+the header is compared with that of every key by :func:`hmac.compare_digest`,
+so the time taken says nothing about which key, how much of one, or how long
+a key was nearly right.  A missing or
 wrong key gets a 401.
 
 Rate limits (``REDFLAG_RATE_LIMIT_PER_MINUTE``, 0 is off) are token buckets:
@@ -20,6 +21,7 @@ every router, present and future, unless its path is in :data:`OPEN_PATHS`.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import math
 import time
@@ -86,11 +88,17 @@ class RateLimiter:
         return bucket.take(now)
 
 
-def key_index(given: bytes, keys: Sequence[bytes]) -> int | None:
-    """The index of the key equal to ``given``, comparing with every key in constant time."""
+def digest(key: bytes) -> bytes:
+    return hashlib.sha256(key).digest()
+
+
+def key_index(given: bytes, digests: Sequence[bytes]) -> int | None:
+    """The index of the key whose SHA-256 is ``given``'s, comparing with every one in
+    constant time (digests have one length, so not even a key's length shows)."""
+    mine = digest(given)
     found = None
-    for i, key in enumerate(keys):
-        if hmac.compare_digest(given, key):
+    for i, other in enumerate(digests):
+        if hmac.compare_digest(mine, other):
             found = i
     return found
 
@@ -98,7 +106,7 @@ def key_index(given: bytes, keys: Sequence[bytes]) -> int | None:
 class AccessGuard:
     def __init__(self, app: ASGIApp, api_keys: Sequence[str], limiter: RateLimiter | None) -> None:
         self.app = app
-        self.keys = [k.encode("utf-8") for k in api_keys]
+        self.keys = [digest(k.encode("utf-8")) for k in api_keys]
         self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

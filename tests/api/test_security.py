@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from app.api import security
 from app.api.main import create_app
-from app.api.security import RateLimiter, key_index
+from app.api.security import RateLimiter, digest, key_index
 from app.core.config import Settings
 from app.engine import Engine, ModelError
 from tests.conftest import MODEL_DIR, ROOT
@@ -74,11 +74,12 @@ def test_keys_are_compared_in_constant_time_with_every_key(
         return a == b
 
     monkeypatch.setattr(security.hmac, "compare_digest", spy)
-    keys = [k.encode() for k in KEYS]
-    assert key_index(keys[0], keys) == 0  # found first, yet the second is compared too
-    assert key_index(b"nope", keys) is None
-    assert key_index(keys[1], keys) == 1
+    digests = [digest(k.encode()) for k in KEYS]
+    assert key_index(KEYS[0].encode(), digests) == 0  # found first, the second compared too
+    assert key_index(b"nope", digests) is None
+    assert key_index(KEYS[1].encode(), digests) == 1
     assert len(calls) == 6
+    assert {len(a) for a, _ in calls} == {len(b) for _, b in calls} == {32}  # lengths hide nothing
 
 
 def test_openapi_documents_the_key_only_when_keys_are_set(rules_engine: Engine) -> None:
