@@ -16,12 +16,20 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import uvicorn
+    from pydantic import ValidationError
 
     from app.cli.main import UsageError
     from app.core.config import get_settings
     from app.engine.model import ModelError, load_model
 
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:  # a bad REDFLAG_* variable: say which, exit 2
+        problems = "; ".join(
+            f"REDFLAG_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise UsageError(f"invalid settings: {problems}") from None
     if settings.use_model:
         try:  # fail here, with the reason, rather than in every worker
             load_model(settings.model_dir)

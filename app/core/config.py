@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Log level of the JSON logs")
 
+    @field_validator("api_keys")
+    @classmethod
+    def _no_blank_keys(cls, value: list[str]) -> list[str]:
+        # a blank key would let in every request that sends no key at all
+        if any(not key.strip() for key in value):
+            raise ValueError("API keys must not be blank")
+        return value
+
     @field_validator("cors_origins", "api_keys", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:

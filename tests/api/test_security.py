@@ -82,6 +82,31 @@ def test_keys_are_compared_in_constant_time_with_every_key(
     assert {len(a) for a, _ in calls} == {len(b) for _, b in calls} == {32}  # lengths hide nothing
 
 
+def test_blank_keys_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="blank"):
+        Settings(api_keys=["good-key", "  "])
+    monkeypatch.setenv("REDFLAG_API_KEYS", '["good-key", ""]')
+    with pytest.raises(ValidationError, match="blank"):
+        Settings()
+    monkeypatch.setenv("REDFLAG_API_KEYS", "key-a, key-b")
+    assert Settings().api_keys == ["key-a", "key-b"]
+
+
+def test_redflag_serve_exits_2_on_bad_settings() -> None:
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "redflag"), "serve", "--port", "1"],
+        cwd=ROOT,
+        env={**os.environ, "REDFLAG_API_KEYS": '[""]'},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "REDFLAG_API_KEYS" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_openapi_documents_the_key_only_when_keys_are_set(rules_engine: Engine) -> None:
     schema = create_app(Settings(api_keys=KEYS), engine=rules_engine).openapi()
     assert schema["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
