@@ -310,10 +310,14 @@ class Engine:
         findings, suppressed = self._filter(p, findings, opts)
         sources = [p.doc.to_source(s) for s, _ in p.sentences]
         flagged = {f.sentence_start for f in findings}
-        cautions = sum(
-            1
-            for (s, e), src in zip(p.sentences, sources, strict=True)
-            if src not in flagged and p.ctx.is_caution(s, e)
+        cautions = (  # only findings are discounted by cautions
+            sum(
+                1
+                for (s, e), src in zip(p.sentences, sources, strict=True)
+                if src not in flagged and p.ctx.is_caution(s, e)
+            )
+            if findings
+            else 0
         )
         risk = risk_of(findings, cautions)
         doc_findings = document_findings(p.sentences, sources, findings, p.ctx, self.facts)

@@ -29,6 +29,9 @@ def load_lexicon() -> dict[str, str]:
     return lexicon
 
 
+MIN_SENTENCE = 8
+
+
 class ConditionMatcher:
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
@@ -70,6 +73,8 @@ class ConditionMatcher:
             return []
         out: list[Match] = []
         for s, e in sentences:
+            if e - s < MIN_SENTENCE:  # too short to name conditions of several systems
+                continue
             ms = self.mentions(text, s, e)
             if len(ms) < 2:
                 continue
