@@ -77,7 +77,11 @@ async def drive(
     failures: Counter[str] = Counter()
     latencies: list[float] = []
     next_index = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # uvicorn closes a connection idle for 5 s; a client that keeps it as long (httpx's
+    # default) may send on it as it closes, and lose that request (seen once in 10,000)
+    limits = httpx.Limits(
+        max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2.0
+    )
     headers = {"content-type": "application/json"}
 
     async def client_loop(http: httpx.AsyncClient) -> None:
@@ -168,11 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     with running("redflag", args.workers, args.out) as server:
         pids = worker_pids(server)
         warm_sent = warm_ok = 0
-        history = [sum(rss_mb(pids).values())]
+        history = [round(sum(rss_mb(pids).values()), 1)]
         for _ in range(args.warmup_rounds):  # until the workers' size settles
             warm = asyncio.run(drive(server.base, payloads, args.warmup, args.concurrency))
             warm_sent, warm_ok = warm_sent + warm.sent, warm_ok + warm.ok
-            history.append(sum(rss_mb(pids).values()))
+            history.append(round(sum(rss_mb(pids).values()), 1))
             if history[-1] - history[-2] < args.settled * history[-2]:
                 break
         before = rss_mb(pids)
