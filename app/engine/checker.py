@@ -52,11 +52,16 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Bling Fire splits stretches of punctuation (with or without spaces between the marks)
 # about ten times slower per character than prose (8 against 0.8 us); such stretches
 # hold no words, so the splitter sees them as spaces.
-_PUNCTUATION_RUN = compile_re2(r"[\p{P}\p{S}][\p{P}\p{S}\s]{30,}[\p{P}\p{S}]", "punctuation runs")
+# Runs Bling Fire is slow on (about 10x per character), and which hold no sentence
+# anyway: punctuation or symbols, and "words" of 200 characters or more ("a.a.a.").
+_PUNCTUATION_RUN = compile_re2(
+    r"[\p{P}\p{S}][\p{P}\p{S}\s]{30,}[\p{P}\p{S}]|\S{200,}", "punctuation runs"
+)
 
 
 def _calm(doc: Document) -> Document:
-    """``doc`` with long runs of punctuation or symbols blanked out, for the sentence splitter."""
+    """``doc`` with long runs of punctuation or symbols, and overlong words, blanked out,
+    for the sentence splitter."""
     if _PUNCTUATION_RUN.search(doc.text) is None:
         return doc
     parts: list[str] = []
@@ -310,14 +315,10 @@ class Engine:
         findings, suppressed = self._filter(p, findings, opts)
         sources = [p.doc.to_source(s) for s, _ in p.sentences]
         flagged = {f.sentence_start for f in findings}
-        cautions = (  # only findings are discounted by cautions
-            sum(
-                1
-                for (s, e), src in zip(p.sentences, sources, strict=True)
-                if src not in flagged and p.ctx.is_caution(s, e)
-            )
-            if findings
-            else 0
+        cautions = sum(
+            1
+            for (s, e), src in zip(p.sentences, sources, strict=True)
+            if src not in flagged and p.ctx.is_caution(s, e)
         )
         risk = risk_of(findings, cautions)
         doc_findings = document_findings(p.sentences, sources, findings, p.ctx, self.facts)
