@@ -20,9 +20,8 @@ import httpx
 from app import __version__
 from app.cli.catalog import Catalog
 from app.cli.runner import CheckFailed, Chunk
-from app.engine import CheckOptions, DocumentFinding, Fact, Finding, Report, Risk, severity_rank
-from app.engine.checker import _allowed  # the engine's own test for allowed phrases
-from app.engine.normalize import normalize
+from app.engine import CheckOptions, DocumentFinding, Fact, Finding, Report, Risk
+from app.engine.checker import OptionFilter
 from app.engine.risk import risk_of
 
 API_KEY_ENV = "REDFLAG_API_KEY"
@@ -88,28 +87,13 @@ def report_from_dict(d: Mapping[str, Any], rule_urls: Mapping[str, str]) -> Repo
 
 
 def refine(report: Report, opts: CheckOptions, source: str) -> Report:
-    """Apply the options the service does not take, as the engine would.
-
-    This mirrors the per-finding part of ``Engine._filter`` (disabled rules,
-    severity overrides, minimum severity, allowed phrases); the engine keeps
-    that decision private, so it is repeated here for the service's reports.
-    """
-    allowed = [normalize(a) for a in opts.allowed_phrases if a.strip()]
-    src_norm = normalize(source) if allowed else ""
+    """Apply the options the service does not take, as the engine does."""
+    keep = OptionFilter(opts, source)
     kept: list[Finding] = []
     for f in report.findings:
-        if f.id in opts.disabled_rules:
-            continue
-        sev = (
-            opts.severity_overrides.get(f.id)
-            or opts.severity_overrides.get(f.category)
-            or f.severity
-        )
-        if severity_rank(sev) < severity_rank(opts.min_severity):
-            continue
-        if allowed and _allowed(src_norm, f, allowed):
-            continue
-        kept.append(replace(f, severity=sev) if sev != f.severity else f)
+        sev = keep(f)
+        if sev is not None:
+            kept.append(replace(f, severity=sev) if sev != f.severity else f)
     if len(kept) == len(report.findings) and all(
         a is b for a, b in zip(kept, report.findings, strict=True)
     ):

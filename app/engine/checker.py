@@ -449,28 +449,11 @@ class Engine:
         self, p: _Prepared, findings: list[Finding], opts: CheckOptions
     ) -> tuple[list[Finding], int]:
         starts = line_starts(p.doc.source)
-        allowed = [normalize(a) for a in opts.allowed_phrases if a.strip()]
-        src_norm = normalize(p.doc.source) if allowed else ""
+        keep = OptionFilter(opts, p.doc.source)
         out: list[Finding] = []
         for f in findings:
-            if opts.categories is not None and f.category not in opts.categories:
-                continue
-            if f.id in opts.disabled_rules:
-                continue
-            if (
-                opts.enabled_rules is not None
-                and f.id not in opts.enabled_rules
-                and f.source == "rule"
-            ):
-                continue
-            sev = (
-                opts.severity_overrides.get(f.id)
-                or opts.severity_overrides.get(f.category)
-                or f.severity
-            )
-            if severity_rank(sev) < severity_rank(opts.min_severity):
-                continue
-            if allowed and _allowed(src_norm, f, allowed):
+            sev = keep(f)
+            if sev is None:
                 continue
             line = bisect.bisect_right(starts, f.start)
             end_line = bisect.bisect_right(starts, max(f.end - 1, f.start))
@@ -489,6 +472,37 @@ class Engine:
             out, suppressed = apply_directives(out, p.doc.directives, p.doc.source, starts)
         out.sort(key=lambda f: (f.start, f.end, f.category, f.id))
         return out, suppressed
+
+
+class OptionFilter:
+    """The per-finding part of :class:`CheckOptions`: categories, enabled and disabled
+    rules, severity overrides, minimum severity and allowed phrases.  Shells that get
+    findings from elsewhere (the CLI's ``--server``) apply options with it too."""
+
+    def __init__(self, opts: CheckOptions, source: str) -> None:
+        self.opts = opts
+        self.allowed = [normalize(a) for a in opts.allowed_phrases if a.strip()]
+        self.src_norm = normalize(source) if self.allowed else ""
+
+    def __call__(self, f: Finding) -> Severity | None:
+        """The finding's severity after overrides, or None when the options drop it."""
+        opts = self.opts
+        if opts.categories is not None and f.category not in opts.categories:
+            return None
+        if f.id in opts.disabled_rules:
+            return None
+        if opts.enabled_rules is not None and f.id not in opts.enabled_rules and f.source == "rule":
+            return None
+        sev = (
+            opts.severity_overrides.get(f.id)
+            or opts.severity_overrides.get(f.category)
+            or f.severity
+        )
+        if severity_rank(sev) < severity_rank(opts.min_severity):
+            return None
+        if self.allowed and _allowed(self.src_norm, f, self.allowed):
+            return None
+        return sev
 
 
 def _allowed(src_norm: str, f: Finding, allowed: list[str]) -> bool:
