@@ -39,19 +39,26 @@ class PageItem:
     group: str
 
 
-def _lines(path: Path) -> list[tuple[int, dict[str, object]]]:
+def read_jsonl(path: Path) -> list[tuple[int, dict[str, object]]]:
+    """(line number, object) for each non-blank line; DataError names the file and line."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            lines = list(enumerate(fh, 1))
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8: {exc.reason}") from None
     out = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{n}: not valid JSON: {exc.msg}") from None
-            if not isinstance(obj, dict):
-                raise DataError(f"{path}:{n}: each line must be a JSON object")
-            out.append((n, obj))
+    for n, line in lines:
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}:{n}: not valid JSON: {exc.msg}") from None
+        if not isinstance(obj, dict):
+            raise DataError(f"{path}:{n}: each line must be a JSON object")
+        out.append((n, obj))
     return out
 
 
@@ -104,7 +111,7 @@ def load_sentences(root: Path) -> list[SentenceItem]:
     items: list[SentenceItem] = []
     seen: set[str] = set()
     for path in sentence_files(root):
-        for n, obj in _lines(path):
+        for n, obj in read_jsonl(path):
             item = parse_sentence(obj, f"{path}:{n}")
             if item.id in seen:
                 raise DataError(f"{path}:{n}: duplicate id {item.id!r}")
@@ -118,7 +125,7 @@ def load_sentences(root: Path) -> list[SentenceItem]:
 def load_pages(root: Path) -> list[PageItem]:
     items: list[PageItem] = []
     for path in sorted((root / "pages").glob("*.jsonl")):
-        for n, obj in _lines(path):
+        for n, obj in read_jsonl(path):
             items.append(parse_page(obj, f"{path}:{n}"))
     return items
 

@@ -8,14 +8,20 @@ risk score, promotional against cautionary, and the mean score per label.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from app.engine import Engine
-from app.training.data import DataError, PageItem, SentenceItem, parse_page, parse_sentence
+from app.training.data import (
+    DataError,
+    PageItem,
+    SentenceItem,
+    parse_page,
+    parse_sentence,
+    read_jsonl,
+)
 from app.training.metrics import label_matrix, roc_auc, sentence_metrics
 
 BATCH = 256
@@ -25,25 +31,8 @@ def read_eval_file(path: Path) -> tuple[str, list[SentenceItem] | list[PageItem]
     """("sentence", items) or ("document", items); DataError names the line on bad input."""
     sentences: list[SentenceItem] = []
     pages: list[PageItem] = []
-    try:
-        fh = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc.strerror}") from None
-    with fh:
-        try:
-            lines = list(enumerate(fh, 1))
-        except UnicodeDecodeError as exc:
-            raise DataError(f"{path}: not UTF-8: {exc.reason}") from None
-    for n, line in lines:
-        if not line.strip():
-            continue
+    for n, obj in read_jsonl(path):
         where = f"{path}:{n}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{where}: not valid JSON: {exc.msg}") from None
-        if not isinstance(obj, dict):
-            raise DataError(f"{where}: each line must be a JSON object")
         if "labels" in obj:
             if pages:
                 raise DataError(f"{where}: sentence item in a document-mode file")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,7 +16,7 @@ from app.api.metrics import record_reports
 from app.api.responses import FastJSONResponse, error
 from app.api.schemas import BatchRequest, BatchResponse, CheckRequest, CheckResponse, ErrorResponse
 from app.core.config import Settings
-from app.engine import Engine
+from app.engine import Engine, Report
 from app.engine.checker import CheckTimeout
 
 router = APIRouter(tags=["check"])
@@ -55,6 +56,35 @@ def _log(request: Request, texts: list[str], findings: int, t0: float) -> None:
     )
 
 
+async def _run(
+    request: Request,
+    engine: Engine,
+    settings: Settings,
+    items: Sequence[tuple[str, str, str]],
+    categories: Sequence[str] | None,
+    min_severity: str | None,
+) -> list[Report] | FastJSONResponse:
+    """Check ``(field, text, format)`` items within the limits; reports, or an error response."""
+    if (resp := _too_long([(field, text) for field, text, _ in items], settings)) is not None:
+        return resp
+    t0 = time.perf_counter()
+    options = build_options(categories, min_severity)
+    deadline = time.monotonic() + settings.request_timeout_s
+    try:
+        reports: list[Report] = await run_in_threadpool(
+            engine.check_many, [(text, fmt) for _, text, fmt in items], options, deadline
+        )
+    except CheckTimeout:
+        return error(
+            503,
+            f"the check took longer than the limit of {settings.request_timeout_s:g} s; "
+            "send less text or fewer items",
+        )
+    _log(request, [text for _, text, _ in items], sum(len(r.findings) for r in reports), t0)
+    record_reports(request, reports)
+    return reports
+
+
 @router.post("/check", response_model=CheckResponse, responses=ERRORS)
 async def check(
     body: CheckRequest,
@@ -63,23 +93,17 @@ async def check(
     settings: Settings = Depends(get_app_settings),
 ) -> Any:
     """Check one text and return its findings, risk score and document findings."""
-    if (resp := _too_long([("text", body.text)], settings)) is not None:
-        return resp
-    t0 = time.perf_counter()
-    options = build_options(body.categories, body.min_severity)
-    deadline = time.monotonic() + settings.request_timeout_s
-    try:
-        report = await run_in_threadpool(
-            engine.check_many, [(body.text, body.format)], options, deadline
-        )
-    except CheckTimeout:
-        return error(
-            503,
-            f"the check took longer than the limit of {settings.request_timeout_s:g} s; send less text",
-        )
-    _log(request, [body.text], len(report[0].findings), t0)
-    record_reports(request, report)
-    return FastJSONResponse(report[0].to_dict())
+    result = await _run(
+        request,
+        engine,
+        settings,
+        [("text", body.text, body.format)],
+        body.categories,
+        body.min_severity,
+    )
+    if isinstance(result, FastJSONResponse):
+        return result
+    return FastJSONResponse(result[0].to_dict())
 
 
 @router.post("/check/batch", response_model=BatchResponse, responses=ERRORS)
@@ -94,26 +118,10 @@ async def check_batch(
         return error(
             413, f"items: {len(body.items)} items is over the limit of {settings.max_batch_items}"
         )
-    if (
-        resp := _too_long(
-            [(f"items[{i}].text", it.text) for i, it in enumerate(body.items)], settings
-        )
-    ) is not None:
-        return resp
-    t0 = time.perf_counter()
-    options = build_options(body.categories, body.min_severity)
-    deadline = time.monotonic() + settings.request_timeout_s
-    try:
-        reports = await run_in_threadpool(
-            engine.check_many, [(it.text, it.format) for it in body.items], options, deadline
-        )
-    except CheckTimeout:
-        return error(
-            503,
-            f"the check took longer than the limit of {settings.request_timeout_s:g} s; send fewer items",
-        )
-    _log(request, [it.text for it in body.items], sum(len(r.findings) for r in reports), t0)
-    record_reports(request, reports)
+    items = [(f"items[{i}].text", it.text, it.format) for i, it in enumerate(body.items)]
+    result = await _run(request, engine, settings, items, body.categories, body.min_severity)
+    if isinstance(result, FastJSONResponse):
+        return result
     return FastJSONResponse(
-        {"items": [{"id": it.id, **r.to_dict()} for it, r in zip(body.items, reports, strict=True)]}
+        {"items": [{"id": it.id, **r.to_dict()} for it, r in zip(body.items, result, strict=True)]}
     )
