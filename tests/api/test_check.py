@@ -105,3 +105,15 @@ def test_meta_endpoints(client: TestClient) -> None:
     assert any(f["kind"] == "corpus" and f["quote"] for f in facts)
     assert any(f["kind"] == "external" and f["url"].startswith("https://") for f in facts)
     assert client.get("/openapi.json").status_code == 200
+
+
+def test_schema_enums_match_the_engine() -> None:
+    """The OpenAPI enums are spelled out for the schema; they must stay the engine's."""
+    from typing import get_args
+
+    from app.api.schemas import Category, Format, SeverityName
+    from app.engine import CATEGORIES, FORMATS, SEVERITIES
+
+    assert get_args(Category) == CATEGORIES
+    assert get_args(SeverityName) == SEVERITIES
+    assert set(get_args(Format)) == set(FORMATS)
