@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
 
     from app.cli.main import UsageError
     from app.core.config import get_settings
-    from app.engine.model import ModelError, load_model
+    from app.engine.model import ModelError, verify_model
 
     try:
         settings = get_settings()
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"invalid settings: {problems}") from None
     if settings.use_model:
         try:  # fail here, with the reason, rather than in every worker
-            load_model(settings.model_dir)
+            verify_model(settings.model_dir)
         except ModelError as exc:
             raise UsageError(str(exc)) from None
     if args.workers < 1:

@@ -27,11 +27,16 @@ from typing import Any
 
 import yaml
 
-from app.engine.normalize import Utf8Index
+from app.engine.normalize import Utf8Index, is_word_char
 from app.engine.rules.kinds import compile_re2
 
-_CLAUSE_BREAK = re.compile(
-    r"[;:()\[\]]|\s-\s|--|\b(?:but|however|although|though|whereas|yet|while|unlike|except)\b"
+# Clause breaks, found with RE2 over the document's bytes.  Python's ``\s`` (any
+# str.isspace() character) is spelt out; RE2's ``\b`` sees only ASCII letters, so a
+# conjunction found next to another letter ("ébut") is dropped after the search.
+_CLAUSE_BREAK = compile_re2(
+    rb"[;:()\[\]]|[\t-\r\x1c-\x1f\x85\p{Z}]-[\t-\r\x1c-\x1f\x85\p{Z}]|--"
+    rb"|\b(?:but|however|although|though|whereas|yet|while|unlike|except)\b",
+    "clause breaks",
 )
 _WORD = re.compile(r"[\w'-]+")
 _AFTER_WINDOW = re.compile(r"^\^\[\^[^\]]*\]\{0,(\d+)\}\??")
@@ -126,9 +131,16 @@ class DocumentContext:
             if not (norm.startswith("not", s) and norm.startswith(" only", e))
         ]
         self.hits["negation_before"] = _Hits(kept)
-        breaks = list(_CLAUSE_BREAK.finditer(norm))
-        self._break_starts = [b.start() for b in breaks]
-        self._break_ends = [b.end() for b in breaks]
+        breaks = [
+            (s, e)
+            for s, e in index.spans(_CLAUSE_BREAK)
+            if not norm[s].isalpha()
+            or not (
+                (s > 0 and is_word_char(norm[s - 1])) or (e < len(norm) and is_word_char(norm[e]))
+            )
+        ]
+        self._break_starts = [s for s, _ in breaks]
+        self._break_ends = [e for _, e in breaks]
 
     def clause(self, s_start: int, s_end: int, m_start: int, m_end: int) -> tuple[int, int]:
         i = bisect.bisect_right(self._break_ends, m_start) - 1

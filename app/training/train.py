@@ -7,7 +7,8 @@
    fifth; keep the set with the best macro-F1 of the combined engine;
 4. tune one threshold per category on the out-of-fold predictions, for F1 under
    a cap on new false positives among cautions;
-5. fit on everything, save the artifact, its metadata (hash, versions,
+5. fit on everything, save the artifact, the arrays the engine scores with
+   (checked against it on every item), its metadata (hash, versions,
    parameters, thresholds, cross-validated scores), the model card and a
    precision-recall plot.
 """
@@ -30,6 +31,7 @@ from app.engine.checker import Engine
 from app.engine.finding import CATEGORIES
 from app.engine.model import ARTIFACT_NAME, METADATA_NAME, Model, file_sha256
 from app.training.data import SentenceItem, data_hash, load_pages, load_sentences
+from app.training.export import export_inference
 from app.training.metrics import label_matrix, roc_auc, sentence_metrics
 from app.training.pipeline import DEFAULT_PARAMS, build_pipeline
 
@@ -135,12 +137,15 @@ def train(
     out_dir.mkdir(parents=True, exist_ok=True)
     artifact = out_dir / ARTIFACT_NAME
     joblib.dump(pipe, artifact, compress=3)
+    progress("exporting the arrays the engine scores with")
+    inference = export_inference(pipe, out_dir, texts)
 
     threshold_map = {c: float(t) for c, t in zip(CATEGORIES, best["thresholds"], strict=True)}
     metadata: dict[str, Any] = {
         "version": "",
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "sha256": file_sha256(artifact),
+        "inference": inference,
         "categories": list(CATEGORIES),
         "thresholds": threshold_map,
         "params": best["params"],

@@ -249,27 +249,55 @@ def _copy_model(tmp_path: Path) -> Path:
     return target
 
 
+def _flip_a_bit(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
 def tampered(tmp_path: Path) -> Path:
     target = _copy_model(tmp_path)
-    artifact = target / "redflag.joblib"
-    data = bytearray(artifact.read_bytes())
-    data[len(data) // 2] ^= 0x01  # one bit
-    artifact.write_bytes(bytes(data))
+    _flip_a_bit(target / "redflag.npz")
+    return target
+
+
+def _set_version(target: Path, library: str, version: str) -> None:
+    meta_path = target / "metadata.json"
+    meta = json.loads(meta_path.read_text("utf-8"))
+    meta["versions"][library] = version
+    meta_path.write_text(json.dumps(meta), "utf-8")
+
+
+def other_numpy(tmp_path: Path) -> Path:
+    target = _copy_model(tmp_path)
+    _set_version(target, "numpy", "0.0.1")
+    return target
+
+
+def tampered_pipeline(tmp_path: Path) -> Path:
+    """A model directory without the arrays loads the Pipeline: its hash is checked."""
+    target = _copy_model(tmp_path)
+    (target / "redflag.npz").unlink()
+    _flip_a_bit(target / "redflag.joblib")
     return target
 
 
 def other_sklearn(tmp_path: Path) -> Path:
     target = _copy_model(tmp_path)
-    meta_path = target / "metadata.json"
-    meta = json.loads(meta_path.read_text("utf-8"))
-    meta["versions"]["scikit-learn"] = "0.0.1"
-    meta_path.write_text(json.dumps(meta), "utf-8")
+    (target / "redflag.npz").unlink()
+    _set_version(target, "scikit-learn", "0.0.1")
     return target
 
 
-@pytest.mark.parametrize(
-    ("make", "words"), [(tampered, "SHA-256"), (other_sklearn, "scikit-learn 0.0.1")]
-)
+BAD_MODELS = [
+    (tampered, "SHA-256"),
+    (other_numpy, "numpy 0.0.1"),
+    (tampered_pipeline, "SHA-256"),
+    (other_sklearn, "scikit-learn 0.0.1"),
+]
+
+
+@pytest.mark.parametrize(("make", "words"), BAD_MODELS)
 def test_service_refuses_to_start_with_a_bad_model(
     tmp_path: Path, make: object, words: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -284,9 +312,7 @@ def test_service_refuses_to_start_with_a_bad_model(
     assert refusal and words in refusal[0]["detail"]
 
 
-@pytest.mark.parametrize(
-    ("make", "words"), [(tampered, "SHA-256"), (other_sklearn, "scikit-learn 0.0.1")]
-)
+@pytest.mark.parametrize(("make", "words"), BAD_MODELS)
 def test_redflag_serve_exits_2_with_a_bad_model(tmp_path: Path, make: object, words: str) -> None:
     model_dir = make(tmp_path)  # type: ignore[operator]
     script = str(Path(sys.executable).parent / "redflag")

@@ -40,7 +40,13 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[
 
 def test_artifact_metadata_card_and_plot(trained: tuple[Path, Path, dict[str, object]]) -> None:
     _, out, meta = trained
-    for name in ("redflag.joblib", "metadata.json", "MODEL_CARD.md", "pr_curves.png"):
+    for name in (
+        "redflag.joblib",
+        "redflag.npz",
+        "metadata.json",
+        "MODEL_CARD.md",
+        "pr_curves.png",
+    ):
         assert (out / name).is_file(), name
     saved = json.loads((out / "metadata.json").read_text())
     assert saved["sha256"] == meta["sha256"]
@@ -50,6 +56,7 @@ def test_artifact_metadata_card_and_plot(trained: tuple[Path, Path, dict[str, ob
     card = (out / "MODEL_CARD.md").read_text()
     assert saved["training_data"]["sha256"] in card and "pr_curves.png" in card
     model = load_model(out)
+    assert model.compiled is not None and model.pipeline is None  # the arrays, not the pickle
     report = Engine(model=model).check(
         "Our stem cell shots cure arthritis. Call now for a FREE consultation!"
     )
@@ -66,6 +73,7 @@ def test_same_seed_same_model(
     assert again["cv"] == meta["cv"]
     assert again["thresholds"] == meta["thresholds"]
     assert again["sha256"] == meta["sha256"]
+    assert again["inference"] == meta["inference"]  # the arrays too, byte for byte
 
 
 def test_bad_data_is_reported_with_its_line(tmp_path: Path) -> None:

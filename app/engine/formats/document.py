@@ -98,6 +98,10 @@ class DocumentBuilder:
 
     def add_folded(self, piece: str, source_offset: int) -> None:
         """Like :meth:`add`, but each run of white space becomes one space."""
+        if "  " not in piece and piece.isprintable():
+            # no white space but single spaces (the usual line): skip the regex scan
+            self.add(piece, source_offset)
+            return
         pos = 0
         for m in _WS_RUN.finditer(piece):
             if m.start() > pos:

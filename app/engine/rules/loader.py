@@ -12,7 +12,7 @@ import re2
 import yaml
 
 from app.engine.finding import CATEGORIES
-from app.engine.normalize import Utf8Index
+from app.engine.normalize import Utf8Index, byte_spans
 from app.engine.rules.conditions import ConditionMatcher
 from app.engine.rules.kinds import Match, PhraseMatcher, compile_pattern, compile_re2
 from app.engine.rules.kinds import pattern_source as _pattern_source
@@ -103,16 +103,20 @@ class RuleSet:
         norm = index.text
         matches = self._phrases.find(norm)
         if self._set is not None:
+            data = index.data
+            ascii_text = len(data) == len(norm)
             for start, end in blocks:
                 b0, b1 = index.to_bytes(start, end)
-                chunk = index.data[b0:b1]
+                chunk = data[b0:b1]
                 for k in self._set.Match(chunk):
                     compiled = self._patterns[k]
-                    for m in compiled.pattern.finditer(chunk):
-                        s, e = m.span()
-                        if e > s:
+                    rule = compiled.rule
+                    for s, e in byte_spans(compiled.pattern, chunk):
+                        if ascii_text:
+                            matches.append(Match(b0 + s, b0 + e, rule))
+                        else:
                             cs, ce = index.to_chars(b0 + s, b0 + e)
-                            matches.append(Match(cs, ce, compiled.rule))
+                            matches.append(Match(cs, ce, rule))
         matches.extend(self._conditions.find(norm, sentences))
         return matches
 
