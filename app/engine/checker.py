@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -282,46 +283,41 @@ class Engine:
                 by_sentence_cat[(si, m.rule.category)] = float(
                     proba[si, cat_index[m.rule.category]]
                 )
-        findings: list[Finding] = []
+        sources = [p.doc.span_to_source(s, e) for s, e in p.sentences]
+        drafts: list[_Draft] = []
         for si, m, severity, confidence in raw:
-            pm = by_sentence_cat.get((si, m.rule.category))
+            rule = m.rule
+            pm = by_sentence_cat.get((si, rule.category))
             if pm is not None:
                 confidence = (
                     max(confidence, pm)
-                    if pm >= 0.5 * self._threshold(m.rule.category)
+                    if pm >= 0.5 * self._threshold(rule.category)
                     else confidence * 0.9
                 )
-            findings.append(
-                self._finding(
-                    p,
-                    si,
-                    m.start,
-                    m.end,
-                    m.rule.id,
-                    m.rule.category,
-                    severity,
-                    m.rule.message,
-                    m.rule.suggestion,
-                    "rule",
-                    confidence,
-                    m.rule.facts,
+            start, end = p.doc.span_to_source(m.start, m.end)
+            drafts.append(
+                _Draft(
+                    rule.id, rule.category, severity, "rule", confidence, start, end,
+                    *sources[si], si, rule.message, rule.suggestion, rule.facts,
+                )
+            )  # fmt: skip
+        if proba is not None and self.model is not None:
+            drafts.extend(
+                self._model_findings(
+                    p, proba, {(si, m.rule.category) for si, m, _, _ in raw}, sources
                 )
             )
-        if proba is not None and self.model is not None:
-            findings.extend(
-                self._model_findings(p, proba, {(si, m.rule.category) for si, m, _, _ in raw})
-            )
-        findings = self._merge(findings)
-        findings, suppressed = self._filter(p, findings, opts)
-        sources = [p.doc.to_source(s) for s, _ in p.sentences]
+        findings, suppressed = self._filter(p, self._merge(drafts), opts)
         flagged = {f.sentence_start for f in findings}
         cautions = sum(
             1
-            for (s, e), src in zip(p.sentences, sources, strict=True)
+            for (s, e), (src, _) in zip(p.sentences, sources, strict=True)
             if src not in flagged and p.ctx.is_caution(s, e)
         )
         risk = risk_of(findings, cautions)
-        doc_findings = document_findings(p.sentences, sources, findings, p.ctx, self.facts)
+        doc_findings = document_findings(
+            p.sentences, [src for src, _ in sources], findings, p.ctx, self.facts
+        )
         return Report(
             findings=tuple(findings),
             document_findings=tuple(doc_findings),
@@ -341,16 +337,20 @@ class Engine:
         return float(self.model.thresholds[CATEGORIES.index(category)])
 
     def _model_findings(
-        self, p: _Prepared, proba: np.ndarray, covered: set[tuple[int, str]]
-    ) -> Iterable[Finding]:
+        self,
+        p: _Prepared,
+        proba: np.ndarray,
+        covered: set[tuple[int, str]],
+        sources: list[tuple[int, int]],
+    ) -> Iterable[_Draft]:
         assert self.model is not None
         thresholds = self.model.thresholds
         hits = np.argwhere(proba >= thresholds)
-        for si, ci in hits:
-            category = CATEGORIES[int(ci)]
-            if (int(si), category) in covered:
+        for si, ci in hits.tolist():
+            category = CATEGORIES[ci]
+            if (si, category) in covered:
                 continue
-            s, e = p.sentences[int(si)]
+            s, e = p.sentences[si]
             if p.ctx.is_caution(s, e):
                 continue
             cat = self.rules.categories.get(category)
@@ -360,75 +360,53 @@ class Engine:
             sev: Severity = cat.default_severity  # type: ignore[assignment]
             if conf < MODEL_STRONG:
                 sev = _downgrade(sev) if sev == "error" else sev
-            yield self._finding(
-                p,
-                int(si),
-                s,
-                e,
-                f"model.{category}",
-                category,
-                sev,
-                cat.message,
-                cat.suggestion,
-                "model",
-                conf,
-                (),
-            )
+            yield _Draft(
+                f"model.{category}", category, sev, "model", conf, *sources[si], *sources[si],
+                si, cat.message, cat.suggestion, (),
+            )  # fmt: skip
 
-    def _finding(
-        self,
-        p: _Prepared,
-        si: int,
-        start: int,
-        end: int,
-        rule_id: str,
-        category: str,
-        severity: Severity,
-        message: str,
-        suggestion: str,
-        source: str,
-        confidence: float,
-        rule_facts: tuple[str, ...],
-    ) -> Finding:
-        s, e = p.sentences[si]
-        citation = self.facts.cite(category, rule_facts, p.norm[s:e])
+    def _finding(self, p: _Prepared, d: _Draft, severity: Severity, starts: list[int]) -> Finding:
+        """The finding a draft that survived merging and the options becomes: cited,
+        with its text, lines and columns."""
+        s, e = p.sentences[d.si]
+        citation = self.facts.cite(d.category, d.rule_facts, p.norm[s:e])
+        message = d.message
         if citation.contradicts:
             contradicted = [self.facts.facts[f] for f in citation.contradicts]
             regulator = [f for f in contradicted if any(a in f.authority for a in _REGULATORS)]
             fact = (regulator or contradicted)[0]
             message = f"{message} It contradicts this fact ({fact.authority}): {fact.statement}"
-        src_start, src_end = p.doc.span_to_source(start, end)
-        sent_start, sent_end = p.doc.span_to_source(s, e)
+        line = bisect.bisect_right(starts, d.start)
+        end_line = bisect.bisect_right(starts, max(d.end - 1, d.start))
+        category = self.rules.categories.get(d.category)
         return Finding(
-            id=rule_id,
-            category=category,
+            id=d.id,
+            category=d.category,
             severity=severity,
             message=message,
-            start=src_start,
-            end=src_end,
-            line=0,
-            column=0,
-            end_line=0,
-            end_column=0,
-            text=p.doc.source[src_start:src_end],
-            suggestion=suggestion,
-            source="rule" if source == "rule" else "model",
-            confidence=min(max(confidence, 0.0), 1.0),
+            start=d.start,
+            end=d.end,
+            line=line,
+            column=d.start - starts[line - 1] + 1,
+            end_line=end_line,
+            end_column=d.end - starts[end_line - 1] + 1,
+            text=p.doc.source[d.start : d.end],
+            suggestion=d.suggestion,
+            source="rule" if d.source == "rule" else "model",
+            confidence=min(max(d.confidence, 0.0), 1.0),
             facts=citation.facts,
             contradicts=citation.contradicts,
-            sentence_start=sent_start,
-            sentence_end=sent_end,
-            rule_url=self.rules.categories[category].help_url
-            if category in self.rules.categories
-            else None,
+            sentence_start=d.sentence_start,
+            sentence_end=d.sentence_end,
+            rule_url=category.help_url if category is not None else None,
         )
 
     @staticmethod
-    def _merge(findings: list[Finding]) -> list[Finding]:
+    def _merge(drafts: list[_Draft]) -> list[_Draft]:
         """One finding per category per overlapping span: the most severe, then the longest."""
-        findings.sort(key=lambda f: (f.category, f.start, -f.end))
-        merged: list[Finding] = []
-        for f in findings:
+        drafts.sort(key=lambda f: (f.category, f.start, -f.end))
+        merged: list[_Draft] = []
+        for f in drafts:
             last = merged[-1] if merged else None
             if last is not None and last.category == f.category and f.start < last.end:
                 better = max(
@@ -440,38 +418,68 @@ class Engine:
                         x.confidence,
                     ),
                 )
-                merged[-1] = replace(better, confidence=max(last.confidence, f.confidence))
+                better.confidence = max(last.confidence, f.confidence)
+                merged[-1] = better
             else:
                 merged.append(f)
         return merged
 
     def _filter(
-        self, p: _Prepared, findings: list[Finding], opts: CheckOptions
+        self, p: _Prepared, drafts: list[_Draft], opts: CheckOptions
     ) -> tuple[list[Finding], int]:
         starts = line_starts(p.doc.source)
         keep = OptionFilter(opts, p.doc.source)
         out: list[Finding] = []
-        for f in findings:
-            sev = keep(f)
-            if sev is None:
-                continue
-            line = bisect.bisect_right(starts, f.start)
-            end_line = bisect.bisect_right(starts, max(f.end - 1, f.start))
-            out.append(
-                replace(
-                    f,
-                    severity=sev,
-                    line=line,
-                    column=f.start - starts[line - 1] + 1,
-                    end_line=end_line,
-                    end_column=f.end - starts[end_line - 1] + 1,
-                )
-            )
+        for d in drafts:
+            sev = keep(d)
+            if sev is not None:
+                out.append(self._finding(p, d, sev, starts))
         suppressed = 0
         if opts.honor_directives and p.doc.directives:
             out, suppressed = apply_directives(out, p.doc.directives, p.doc.source, starts)
         out.sort(key=lambda f: (f.start, f.end, f.category, f.id))
         return out, suppressed
+
+
+@dataclass(slots=True)
+class _Draft:
+    """A finding before merging and the options: what they read, in input offsets, and
+    what the :class:`Finding` needs, which is only built for drafts that survive."""
+
+    id: str
+    category: str
+    severity: Severity
+    source: str
+    confidence: float
+    start: int
+    end: int
+    sentence_start: int
+    sentence_end: int
+    si: int
+    message: str
+    suggestion: str
+    rule_facts: tuple[str, ...]
+
+
+class _Filterable(Protocol):
+    """What :class:`OptionFilter` reads: a :class:`Finding` or a draft of one."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def severity(self) -> Severity: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def sentence_start(self) -> int: ...
+    @property
+    def sentence_end(self) -> int: ...
 
 
 class OptionFilter:
@@ -484,7 +492,7 @@ class OptionFilter:
         self.allowed = [normalize(a) for a in opts.allowed_phrases if a.strip()]
         self.src_norm = normalize(source) if self.allowed else ""
 
-    def __call__(self, f: Finding) -> Severity | None:
+    def __call__(self, f: _Filterable) -> Severity | None:
         """The finding's severity after overrides, or None when the options drop it."""
         opts = self.opts
         if opts.categories is not None and f.category not in opts.categories:
@@ -505,7 +513,7 @@ class OptionFilter:
         return sev
 
 
-def _allowed(src_norm: str, f: Finding, allowed: list[str]) -> bool:
+def _allowed(src_norm: str, f: _Filterable, allowed: list[str]) -> bool:
     lo, hi = f.sentence_start, f.sentence_end
     for phrase in allowed:
         pos = src_norm.find(phrase, lo, hi)

@@ -92,7 +92,10 @@ class Citation:
 class FactBase:
     def __init__(self, facts: dict[str, Fact]) -> None:
         self.facts = facts
-        self._cache: dict[tuple[str, tuple[str, ...], str], Citation] = {}
+        # the choice depends on the sentence only through the topic words in it, so it
+        # is cached by those (a few hundred keys at most), not by the sentence
+        self._topics = frozenset(t for f in facts.values() for t in f.topics)
+        self._cache: dict[tuple[str, tuple[str, ...], frozenset[str]], Citation] = {}
         self._by_category: dict[str, list[Fact]] = {c: [] for c in CATEGORIES}
         for fact in facts.values():
             for c in fact.categories:
@@ -104,13 +107,13 @@ class FactBase:
                 raise RuleError(f"{where}: cites unknown fact {fid!r}")
 
     def cite(self, category: str, rule_facts: tuple[str, ...], sentence_norm: str) -> Citation:
-        key = (category, rule_facts, sentence_norm)
+        words = self._topics.intersection(_WORDS.findall(sentence_norm))
+        key = (category, rule_facts, words)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
         if len(self._cache) > 4096:
             self._cache.clear()
-        words = set(_WORDS.findall(sentence_norm))
         chosen: list[Fact] = [self.facts[f] for f in rule_facts]
         chosen_ids = set(rule_facts)
         candidates = [f for f in self._by_category.get(category, []) if f.id not in chosen_ids]
