@@ -251,18 +251,12 @@ class Engine:
                     excepted[seen] = self.rules.excepted(rule.id, p.index, s, e)
                 if excepted[seen]:
                     continue
-            flags = ctx.read(s, e, m.start, m.end)
-            if (
-                not flags.attribution
-                and ctx.quoted(s, m.start, m.end)
-                and ctx.critical_near(p.sentences, si)
-            ):
-                flags = replace(flags, attribution=True)
             severity: Severity = rule.severity  # type: ignore[assignment]
             confidence = rule.confidence
             dropped = False
+            # each cue is read only when the rule's policy for it can matter, in order
             for key, policy in rule.context.items():
-                if policy == "ignore" or not flags.get(key):
+                if policy == "ignore" or not ctx.flag(key, p.sentences, si, m.start, m.end):
                     continue
                 if policy == "suppress":
                     dropped = True

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -52,16 +51,6 @@ CUE_KEYS = (
 )
 NEGATION_WINDOW = 10  # words before the match a negation cue may stand in
 QUOTE_WINDOW_BEFORE = 2  # sentences before a quoted claim that may frame it critically
-
-
-@dataclass(frozen=True, slots=True)
-class ContextFlags:
-    negation: bool
-    hedge: bool
-    attribution: bool
-
-    def get(self, key: str) -> bool:
-        return bool(getattr(self, key))
 
 
 class ContextCues:
@@ -123,6 +112,7 @@ class DocumentContext:
         self.norm = norm
         self.after_window = cues.after_window
         self.hits = {key: _Hits(index.spans(p)) for key, p in cues.patterns.items()}
+        self._sentence_cues: dict[tuple[str, int, int], bool] = {}
         neg = self.hits["negation_before"]
         # "not only ... but also" is not a negation
         kept = [
@@ -153,28 +143,39 @@ class DocumentContext:
         c_start, c_end = self.clause(s_start, s_end, m_start, m_end)
         if self.hits["negation_scope"].within(c_start, m_start):
             return True
-        words = [w.start() for w in _WORD.finditer(self.norm, c_start, m_start)]
-        window_start = words[-NEGATION_WINDOW] if len(words) >= NEGATION_WINDOW else c_start
-        if self.hits["negation_before"].within(window_start, m_start):
-            return True
+        before = self.hits["negation_before"]
+        if before.within(c_start, m_start):
+            # only in the NEGATION_WINDOW words before the match (found only when needed)
+            words = [w.start() for w in _WORD.finditer(self.norm, c_start, m_start)]
+            window_start = words[-NEGATION_WINDOW] if len(words) >= NEGATION_WINDOW else c_start
+            if before.within(window_start, m_start):
+                return True
         if self.hits["negation_after"].starting(m_end, m_end + self.after_window, c_end):
             return True
-        return self.hits["caution"].within(s_start, s_end)
+        return self._in_sentence("caution", s_start, s_end)
 
     def hedged(self, s_start: int, s_end: int, m_start: int, m_end: int) -> bool:
         _, c_end = self.clause(s_start, s_end, m_start, m_end)
         return self.hits["hedge"].within(s_start, c_end)
 
     def attributed(self, s_start: int, s_end: int, m_start: int) -> bool:
-        return self.hits["critical"].within(s_start, s_end) or self.hits["attribution"].within(
+        return self._in_sentence("critical", s_start, s_end) or self.hits["attribution"].within(
             s_start, m_start
         )
 
-    def read(self, s_start: int, s_end: int, m_start: int, m_end: int) -> ContextFlags:
-        return ContextFlags(
-            negation=self.negated(s_start, s_end, m_start, m_end),
-            hedge=self.hedged(s_start, s_end, m_start, m_end),
-            attribution=self.attributed(s_start, s_end, m_start),
+    def flag(
+        self, key: str, sentences: list[tuple[int, int]], index: int, m_start: int, m_end: int
+    ) -> bool:
+        """Whether context ``key`` (negation, hedge or attribution) applies to the match
+        at [m_start, m_end) in sentence ``sentences[index]``.  A match in quotation marks
+        next to sentences that criticise it counts as attributed."""
+        s_start, s_end = sentences[index]
+        if key == "negation":
+            return self.negated(s_start, s_end, m_start, m_end)
+        if key == "hedge":
+            return self.hedged(s_start, s_end, m_start, m_end)
+        return self.attributed(s_start, s_end, m_start) or (
+            self.quoted(s_start, m_start, m_end) and self.critical_near(sentences, index)
         )
 
     def quoted(self, s_start: int, m_start: int, m_end: int) -> bool:
@@ -193,9 +194,18 @@ class DocumentContext:
 
     def is_caution(self, s_start: int, s_end: int) -> bool:
         """A whole sentence that warns, criticises or states a regulatory limit."""
-        return self.hits["caution"].within(s_start, s_end) or self.hits["critical"].within(
-            s_start, s_end
+        return self._in_sentence("caution", s_start, s_end) or self._in_sentence(
+            "critical", s_start, s_end
         )
+
+    def _in_sentence(self, key: str, s_start: int, s_end: int) -> bool:
+        # asked for the same sentence by many matches and steps: remembered
+        cached = self._sentence_cues.get((key, s_start, s_end))
+        if cached is None:
+            cached = self._sentence_cues[(key, s_start, s_end)] = self.hits[key].within(
+                s_start, s_end
+            )
+        return cached
 
     def discloses(self, s_start: int, s_end: int) -> bool:
         """A sentence that mentions risks, experimental or regulatory status."""

@@ -12,7 +12,6 @@ heading or list item.
 
 from __future__ import annotations
 
-import bisect
 from ctypes import byref, c_char_p, c_int, c_int32, create_string_buffer
 from typing import Any
 
@@ -25,12 +24,12 @@ _LIB: Any = blingfire.blingfire
 _BATCH = 1_000_000
 
 
-def _bling(text: str) -> list[tuple[int, int]]:
-    """Sentence (start, end) character offsets of ``text``."""
+def _bling(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Sentence start and end character offsets of ``text``."""
     data = text.encode("utf-8", "replace")  # a lone surrogate becomes one "?"
     n = len(data)
     if n == 0:
-        return []
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     out = create_string_buffer(n * 2 + 16)
     starts = (c_int32 * (n * 2 + 16))()
     ends = (c_int32 * (n * 2 + 16))()
@@ -38,15 +37,15 @@ def _bling(text: str) -> list[tuple[int, int]]:
         c_char_p(data), c_int(n), byref(out), byref(starts), byref(ends), c_int(len(out))
     )
     if count <= 0 or count > len(out):
-        return [(0, len(text))]
+        return np.array([0]), np.array([len(text)])
     k = out.value.count(b"\n") + 1
-    b_starts = np.frombuffer(memoryview(starts), dtype=np.int32, count=k)
-    b_ends = np.frombuffer(memoryview(ends), dtype=np.int32, count=k)
+    b_starts = np.frombuffer(memoryview(starts), dtype=np.int32, count=k).astype(np.int64)
+    b_ends = np.frombuffer(memoryview(ends), dtype=np.int32, count=k).astype(np.int64)
+    if n == len(text):  # ASCII: bytes are characters
+        return np.clip(b_starts, 0, n - 1), np.clip(b_ends, 0, n - 1) + 1
     raw = np.frombuffer(data, dtype=np.uint8)
     char_of_byte = np.cumsum((raw & 0xC0) != 0x80) - 1  # byte index -> character index
-    c_starts = char_of_byte[np.clip(b_starts, 0, n - 1)]
-    c_ends = char_of_byte[np.clip(b_ends, 0, n - 1)] + 1
-    return list(zip(c_starts.tolist(), c_ends.tolist(), strict=True))
+    return char_of_byte[np.clip(b_starts, 0, n - 1)], char_of_byte[np.clip(b_ends, 0, n - 1)] + 1
 
 
 def split_sentences(doc: Document) -> list[tuple[int, int]]:
@@ -61,33 +60,46 @@ def split_sentences(doc: Document) -> list[tuple[int, int]]:
         while j + 1 < len(blocks) and blocks[j + 1][1] - blocks[i][0] <= _BATCH:
             j += 1
         base, stop = blocks[i][0], blocks[j][1]
-        block_starts = [b[0] for b in blocks[i : j + 1]]
-        block_ends = [b[1] for b in blocks[i : j + 1]]
-        for s, e in _bling(text[base:stop]):
-            s += base
-            e += base
-            # cut at every block boundary inside the span
-            k = bisect.bisect_right(block_starts, s) - 1
-            while s < e:
-                if k < 0:
-                    k = 0
-                if s >= block_ends[k]:
-                    k += 1
-                    if k >= len(block_starts):
-                        break
-                    s = max(s, block_starts[k])
-                    continue
-                piece_end = min(e, block_ends[k])
-                _append(text, s, piece_end, spans)
-                s = piece_end
+        starts, ends = _bling(text[base:stop])
+        spans.extend(_cut(text, starts + base, ends + base, blocks[i : j + 1]))
         i = j + 1
     return spans
 
 
-def _append(text: str, s: int, e: int, spans: list[tuple[int, int]]) -> None:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    if e > s:
-        spans.append((s, e))
+def _cut(
+    text: str, starts: np.ndarray, ends: np.ndarray, blocks: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The spans cut at every block boundary inside them, trimmed of white space, empty
+    ones dropped.  Most spans lie inside one block: numpy settles those, Python the rest."""
+    block_starts = np.array([b[0] for b in blocks], dtype=np.int64)
+    block_ends = np.array([b[1] for b in blocks], dtype=np.int64)
+    k = np.maximum(np.searchsorted(block_starts, starts, side="right") - 1, 0)
+    inside = (starts >= block_starts[k]) & (ends <= block_ends[k])
+    pieces: list[tuple[int, int]] = list(
+        zip(starts[inside].tolist(), ends[inside].tolist(), strict=True)
+    )
+    for s, e, kk in zip(
+        starts[~inside].tolist(), ends[~inside].tolist(), k[~inside].tolist(), strict=True
+    ):
+        while s < e and kk < len(blocks):
+            b0, b1 = blocks[kk]
+            if s >= b1:
+                kk += 1
+                continue
+            s = max(s, b0)
+            piece_end = min(e, b1)
+            if piece_end > s:
+                pieces.append((s, piece_end))
+            s = piece_end
+    if not inside.all():
+        pieces.sort()
+    out: list[tuple[int, int]] = []
+    for s, e in pieces:
+        if text[s].isspace() or text[e - 1].isspace():
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
