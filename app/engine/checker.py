@@ -125,6 +125,7 @@ class _Prepared:
     sentence_starts: list[int]
     index: Utf8Index
     ctx: DocumentContext
+    topics: dict[int, frozenset[str]] = field(default_factory=dict)  # sentence -> topic words
 
 
 def _downgrade(sev: Severity) -> Severity:
@@ -362,8 +363,11 @@ class Engine:
     def _finding(self, p: _Prepared, d: _Draft, severity: Severity, starts: list[int]) -> Finding:
         """The finding a draft that survived merging and the options becomes: cited,
         with its text, lines and columns."""
-        s, e = p.sentences[d.si]
-        citation = self.facts.cite(d.category, d.rule_facts, p.norm[s:e])
+        words = p.topics.get(d.si)
+        if words is None:
+            s, e = p.sentences[d.si]
+            words = p.topics[d.si] = self.facts.topic_words(p.norm[s:e])
+        citation = self.facts.cite_topics(d.category, d.rule_facts, words)
         message = d.message
         if citation.contradicts:
             contradicted = [self.facts.facts[f] for f in citation.contradicts]

@@ -77,7 +77,11 @@ class ContextCues:
 
 
 class _Hits:
-    """Sorted spans of one cue in one document, with range queries."""
+    """Sorted spans of one cue in one document, with range queries.
+
+    A cue's hits come from one left-to-right scan, so they never overlap: their
+    ends are sorted too, and the first hit starting at or after a point is the
+    one that ends soonest.  Each query is one bisect."""
 
     __slots__ = ("ends", "starts")
 
@@ -88,20 +92,12 @@ class _Hits:
     def within(self, lo: int, hi: int) -> bool:
         """A hit lies entirely inside [lo, hi)."""
         i = bisect.bisect_left(self.starts, lo)
-        while i < len(self.starts) and self.starts[i] < hi:
-            if self.ends[i] <= hi:
-                return True
-            i += 1
-        return False
+        return i < len(self.starts) and self.ends[i] <= hi
 
     def starting(self, lo: int, hi: int, end_by: int) -> bool:
         """A hit starts in [lo, hi] and ends by ``end_by``."""
         i = bisect.bisect_left(self.starts, lo)
-        while i < len(self.starts) and self.starts[i] <= hi:
-            if self.ends[i] <= end_by:
-                return True
-            i += 1
-        return False
+        return i < len(self.starts) and self.starts[i] <= hi and self.ends[i] <= end_by
 
 
 class DocumentContext:

@@ -106,8 +106,17 @@ class FactBase:
             if fid not in self.facts:
                 raise RuleError(f"{where}: cites unknown fact {fid!r}")
 
+    def topic_words(self, sentence_norm: str) -> frozenset[str]:
+        """The words of a (normalised) sentence that are some fact's topic."""
+        return self._topics.intersection(_WORDS.findall(sentence_norm))
+
     def cite(self, category: str, rule_facts: tuple[str, ...], sentence_norm: str) -> Citation:
-        words = self._topics.intersection(_WORDS.findall(sentence_norm))
+        return self.cite_topics(category, rule_facts, self.topic_words(sentence_norm))
+
+    def cite_topics(
+        self, category: str, rule_facts: tuple[str, ...], words: frozenset[str]
+    ) -> Citation:
+        """:meth:`cite` for a sentence whose :meth:`topic_words` are ``words``."""
         key = (category, rule_facts, words)
         cached = self._cache.get(key)
         if cached is not None:

@@ -96,8 +96,15 @@ class Utf8Index:
         if len(self.data) != len(text):
             raw = np.frombuffer(self.data, dtype=np.uint8)
             starts = (raw & 0xC0) != 0x80
-            self._char_of_byte = np.append(np.cumsum(starts) - 1, len(text))
-            self._byte_of_char = np.append(np.flatnonzero(starts), len(self.data))
+            char_of_byte = np.empty(len(raw) + 1, dtype=np.int64)
+            np.cumsum(starts, out=char_of_byte[:-1])
+            char_of_byte[:-1] -= 1
+            char_of_byte[-1] = len(text)
+            self._char_of_byte = char_of_byte
+            byte_of_char = np.empty(len(text) + 1, dtype=np.int64)
+            byte_of_char[:-1] = np.flatnonzero(starts)
+            byte_of_char[-1] = len(self.data)
+            self._byte_of_char = byte_of_char
 
     def to_bytes(self, start: int, end: int) -> tuple[int, int]:
         boc = self._byte_of_char
