@@ -8,6 +8,7 @@ match, spanning the first to the last condition named.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable
 from importlib import resources
 from typing import Any
@@ -15,8 +16,8 @@ from typing import Any
 import ahocorasick
 import yaml
 
-from app.engine.normalize import is_word_char
-from app.engine.rules.kinds import Match
+from app.engine.normalize import Utf8Index, is_word_char
+from app.engine.rules.kinds import Match, compile_re2
 from app.engine.rules.schema import Rule, RuleError
 
 
@@ -45,13 +46,25 @@ def _outermost(found: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, st
     return kept
 
 
+# Names this short ("ed", "ms", "als") occur inside many words ("treated"): an
+# automaton reports every such hit (two thirds of all hits), one RE2 pass only the
+# ones that stand as words.
+SHORT_NAME = 3
+
+
 class ConditionMatcher:
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
         self._auto: Any = ahocorasick.Automaton()
+        self._short: dict[str, str] = {}
         for name, system in load_lexicon().items():
-            self._auto.add_word(name, (len(name), system))
+            if len(name) <= SHORT_NAME and name.isascii() and name.isalnum():
+                self._short[name] = system
+            else:
+                self._auto.add_word(name, (len(name), system))
         self._auto.make_automaton()
+        alternatives = "|".join(sorted(map(re.escape, self._short), key=len, reverse=True))
+        self._short_re = compile_re2(rf"\b(?:{alternatives})\b".encode(), "short condition names")
         for rule in rules:
             n = rule.spec.get("min_systems", 3)
             if not isinstance(n, int) or n < 2:
@@ -59,35 +72,35 @@ class ConditionMatcher:
                     f"{rule.path}: rule {rule.id!r}: min_systems must be an integer >= 2"
                 )
 
-    def _all(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, str]]:
-        """Every whole-word mention (start, end, system) in ``text[start:end]``, nested ones
-        included, sorted by start, longest first."""
-        found: list[tuple[int, int, str]] = []
+    def _all(self, index: Utf8Index) -> list[tuple[int, int, str]]:
+        """Every whole-word mention (start, end, system) in the text, nested ones included,
+        sorted by start, longest first."""
+        text = index.text
         n = len(text)
-        # iterate over the slice: pyahocorasick's iter(text, start, end) scans from the
-        # text's beginning on every call, which made long documents quadratic
-        chunk = text if start == 0 and end is None else text[start:end]
-        for end_idx, (length, system) in self._auto.iter(chunk):
-            s, e = start + end_idx - length + 1, start + end_idx + 1
+        found: list[tuple[int, int, str]] = []
+        for end_idx, (length, system) in self._auto.iter(text):
+            s, e = end_idx - length + 1, end_idx + 1
             if s > 0 and is_word_char(text[s - 1]):
                 continue
             if e < n and is_word_char(text[e]):
                 continue
             found.append((s, e, system))
+        if self._short:
+            # RE2's \b knows only ASCII letters: a name next to another letter ("éms") is
+            # found too, and dropped here, so exactly the automaton's whole words remain
+            for s, e in index.spans(self._short_re):
+                if (s > 0 and is_word_char(text[s - 1])) or (e < n and is_word_char(text[e])):
+                    continue
+                found.append((s, e, self._short[text[s:e]]))
         found.sort(key=lambda m: (m[0], -(m[1] - m[0])))
         return found
 
-    def mentions(self, text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-        """Condition mentions (start, end, system) in ``text[start:end]``, longest first at each place."""
-        return _outermost(self._all(text, start, end))
-
-    def find(self, text: str, sentences: list[tuple[int, int]]) -> list[Match]:
-        """Matches in each sentence; one pass of the automaton over the whole text
-        (a mention never crosses a sentence, so each sentence gets the mentions that
-        lie inside it, exactly as :meth:`mentions` would find them there)."""
+    def find(self, index: Utf8Index, sentences: list[tuple[int, int]]) -> list[Match]:
+        """Matches in each sentence; one pass over the whole text (a mention never crosses
+        a sentence, so each sentence gets the mentions that lie inside it)."""
         if not self.rules:
             return []
-        raw = self._all(text) if sentences else []
+        raw = self._all(index) if sentences else []
         if len(raw) < 2:
             return []
         starts = [m[0] for m in raw]

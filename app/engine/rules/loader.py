@@ -126,7 +126,7 @@ class RuleSet:
                         else:
                             cs, ce = index.to_chars(b0 + s, b0 + e)
                             matches.append(Match(cs, ce, rule))
-        matches.extend(self._conditions.find(norm, sentences))
+        matches.extend(self._conditions.find(index, sentences))
         return matches
 
     def excepted(self, rule_id: str, index: Utf8Index, start: int, end: int) -> bool:
