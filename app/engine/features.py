@@ -63,6 +63,12 @@ class Features:
     columns: np.ndarray
     values: np.ndarray  # float32
 
+    def indptr(self) -> np.ndarray:
+        """Where each row's cells start (CSR), with the end as the last item."""
+        out = np.zeros(self.n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.rows, minlength=self.n_rows), out=out[1:])
+        return out
+
 
 class TfidfFeatures:
     """``TfidfVectorizer.transform`` for a fitted word n-gram vectorizer, in numpy."""

@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp  # its sparse product is ~4x faster than numpy's gather and sum
 
 from app.engine.features import Features, TfidfFeatures
-
-_CHUNK = 8192  # cells per step of the sparse product (bounds its temporary array)
 
 
 @dataclass
@@ -69,16 +68,11 @@ class LinearHead:
 
     def decision(self, features: Features) -> np.ndarray:
         """``features @ weights + intercepts``, shape (n_rows, n_categories * n_folds)."""
-        out = np.zeros((features.n_rows, self.weights.shape[1]))
-        rows, columns = features.rows, features.columns
-        values = features.values.astype(np.float64)
-        for lo in range(0, len(rows), _CHUNK):
-            hi = min(lo + _CHUNK, len(rows))
-            part = values[lo:hi, None] * self.weights[columns[lo:hi]]
-            r = rows[lo:hi]
-            starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
-            out[r[starts]] += np.add.reduceat(part, starts, axis=0)
-        return np.asarray(out + self.intercepts)
+        matrix = sp.csr_matrix(
+            (features.values, features.columns, features.indptr()),
+            shape=(features.n_rows, features.n_columns),
+        )
+        return np.asarray(matrix @ self.weights + self.intercepts)
 
     def predict_proba(self, features: Features) -> np.ndarray:
         proba = 1.0 / (1.0 + np.exp(self.slopes * self.decision(features) + self.offsets))
