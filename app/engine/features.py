@@ -9,8 +9,8 @@ feature order, idf weights and options) and, per call:
 
 1. lowercases and strips accents from all sentences joined by ``\\n`` (no
    sentence keeps a ``\\n``: a line break is a space to the token pattern), and
-   tokenises them with one ``findall`` of the vectorizer's own token pattern,
-   which also returns each ``\\n`` so the tokens' sentences are known;
+   tokenises them with the vectorizer's own token pattern, keeping each ``\\n``
+   so the tokens' sentences are known;
 2. turns tokens into integers (only tokens that occur in some vocabulary
    n-gram get one) and every n-gram into one integer key, with numpy;
 3. finds the keys in a table (unigrams) or sorted arrays (longer n-grams),
@@ -32,24 +32,28 @@ import numpy as np
 
 _SEPARATOR = "\n"
 _NON_ASCII = re.compile("[^\\x00-\\x7f]+")
+_WHOLE_WORD = {r"\b\w\w+\b": 2, r"\b\w[\w'%-]*\b|[!?$%]": 1}
 
 
 def _strip_accents(text: str) -> str:
-    # scikit-learn's strip_accents_unicode, applied to all sentences at once:
-    # NFKD never reorders or composes across a "\n", so it is the same per sentence
+    """scikit-learn's ``strip_accents_unicode`` (NFKD, then combining marks dropped).
+
+    Applied to each run of non-ASCII characters only: ASCII characters never
+    decompose and NFKD reorders combining marks only among themselves, so the
+    result is the same as for the whole text (or each sentence) at once."""
     if text.isascii():
         return text
     import unicodedata
 
-    normalized = unicodedata.normalize("NFKD", text)
-    if normalized.isascii():
-        return normalized
-    combining = unicodedata.combining
+    normalize, combining = unicodedata.normalize, unicodedata.combining
 
     def strip(run: re.Match[str]) -> str:
-        return "".join([c for c in run.group() if not combining(c)])
+        decomposed = normalize("NFKD", run.group())
+        if decomposed.isascii():
+            return decomposed
+        return "".join([c for c in decomposed if not combining(c)])
 
-    return _NON_ASCII.sub(strip, normalized)  # combining marks are never ASCII
+    return _NON_ASCII.sub(strip, text)
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,10 @@ class TfidfFeatures:
         self.l2_norm = l2_norm
         if len(self.idf) != len(terms):
             raise ValueError("one idf weight per term expected")
-        self._token_re = re.compile(f"{_SEPARATOR}|(?:{token_pattern})")
+        self._token_re = re.compile(token_pattern)
+        # the token patterns known to take a word of letters and digits, this long or
+        # longer, as one token (scikit-learn's default, and redflag's)
+        self._whole_word = _WHOLE_WORD.get(token_pattern)
         self.n_features = len(terms)
         token_ids: dict[str, int] = {}
         grams: list[list[tuple[list[int], int]]] = [[] for _ in range(max_n + 1)]
@@ -175,13 +182,38 @@ class TfidfFeatures:
         except (AttributeError, TypeError, ValueError, re.error):
             return None
 
+    def _tokens(self, joined: str) -> list[str]:
+        """``findall`` of the token pattern over sentences joined by ``\n``, with each
+        ``\n`` kept as a token.  No token holds white space, so each white-space
+        separated word is tokenised alone (its edges see white space either way), and a
+        word of letters and digits only is one token: about twice as fast as one
+        ``findall`` over the whole text."""
+        find = self._token_re.findall
+        out: list[str] = []
+        append, extend = out.append, out.extend
+        shortest = self._whole_word
+        if shortest is None:
+            for line in joined.split(_SEPARATOR):
+                extend(find(line))
+                append(_SEPARATOR)
+        else:
+            for line in joined.split(_SEPARATOR):
+                for word in line.split():
+                    if word.isalnum() and len(word) >= shortest:
+                        append(word)
+                    else:
+                        extend(find(word))
+                append(_SEPARATOR)
+        out.pop()
+        return out
+
     def transform(self, texts: list[str]) -> Features:
         """The TF-IDF matrix of ``texts``, one row each."""
         n_rows = len(texts)
         joined = _SEPARATOR.join(t.replace(_SEPARATOR, " ") for t in texts).lower()
         if self.strip_accents:
             joined = _strip_accents(joined)
-        tokens = self._token_re.findall(joined)
+        tokens = self._tokens(joined)
         ids = np.fromiter(map(self._token_get, tokens, repeat(-1)), np.int64, len(tokens))
         is_sep = ids == self.separator_id
         rows = np.cumsum(is_sep)[~is_sep]

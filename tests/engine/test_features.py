@@ -57,6 +57,7 @@ def test_shipped_vectorizer_on_every_training_sentence(vectorizer: TfidfVectoriz
         {"ngram_range": (1, 1)},
         {"ngram_range": (1, 2), "sublinear_tf": False, "strip_accents": None},
         {"ngram_range": (1, 3), "norm": None},
+        {"ngram_range": (1, 2), "token_pattern": r"(?u)\b[a-z]+\b"},  # no word shortcut
     ],
 )
 def test_other_options_fitted_here(options: dict[str, object]) -> None:
