@@ -22,6 +22,7 @@ from app.engine.formats import Document
 
 _LIB: Any = blingfire.blingfire
 _BATCH = 1_000_000
+_FEW = 32  # spans of a single block are cut without numpy
 
 
 def _bling(text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -71,6 +72,17 @@ def _cut(
 ) -> list[tuple[int, int]]:
     """The spans cut at every block boundary inside them, trimmed of white space, empty
     ones dropped.  Most spans lie inside one block: numpy settles those, Python the rest."""
+    if len(starts) <= _FEW and len(blocks) == 1:
+        # one block: nothing to cut, only trimming (no numpy for a handful of spans)
+        b0, b1 = blocks[0]
+        return _trimmed(
+            text,
+            [
+                (max(s, b0), min(e, b1))
+                for s, e in zip(starts.tolist(), ends.tolist(), strict=True)
+                if s < b1 and e > b0
+            ],
+        )
     block_starts = np.array([b[0] for b in blocks], dtype=np.int64)
     block_ends = np.array([b[1] for b in blocks], dtype=np.int64)
     k = np.maximum(np.searchsorted(block_starts, starts, side="right") - 1, 0)
@@ -93,6 +105,10 @@ def _cut(
             s = piece_end
     if not inside.all():
         pieces.sort()
+    return _trimmed(text, pieces)
+
+
+def _trimmed(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for s, e in pieces:
         if text[s].isspace() or text[e - 1].isspace():

@@ -74,3 +74,19 @@ def test_model_dir_without_arrays_falls_back_to_the_pipeline(tmp_path: Path) -> 
     (target / "redflag.joblib").unlink()
     with pytest.raises(ModelError, match="no model"):
         load_model(target)
+
+
+def test_small_and_large_products_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page's few cells are multiplied in numpy, a document's with scipy: same result."""
+    import app.engine.inference as inference
+
+    model = load_model(MODEL_DIR)
+    assert model.compiled is not None
+    sentences = corpus_text("004").split(". ")
+    features = model.compiled.features.transform(sentences)
+    assert len(features.values) > 100
+    monkeypatch.setattr(inference, "_SMALL", 10**9)
+    small = model.compiled.head.decision(features)
+    monkeypatch.setattr(inference, "_SMALL", 0)
+    large = model.compiled.head.decision(features)
+    assert np.allclose(small, large, rtol=0, atol=1e-12)
