@@ -18,8 +18,8 @@ from app.engine.rules.kinds import Match, PhraseMatcher, compile_pattern, compil
 from app.engine.rules.kinds import pattern_source as _pattern_source
 from app.engine.rules.schema import Category, Rule, RuleError, parse_category
 
-_SETS = 4
-_SET_MEMORY = 32 << 20  # bytes of automaton per set
+_SHARED_SET_MEMORY = 128 << 20  # RE2 gives its DFA two thirds: ~85 MB at most
+_OWN_SET_MEMORY = 32 << 20
 
 DOCS_URL = "https://github.com/redflag-health/redflag/blob/main/docs/rules.md"
 
@@ -78,22 +78,28 @@ class RuleSet:
                     for p in phrases:
                         self._phrases.add(p, rule)
                 elif rule.kind in ("tokens", "regex"):
+                    if not isinstance(rule.spec.get("own_set", False), bool):
+                        raise RuleError(f"{where}: own_set must be true or false")
                     compiled.pattern = compile_pattern(rule)
                     self._patterns.append(compiled)
                 else:
                     condition_rules.append(rule)
                 self.rules[rule.id] = compiled
         self._phrases.build()
-        # RE2 sets say, block by block, which patterns can match there.  One set of all
-        # patterns scans fastest, but its automaton grew to about 100 MB on a megabyte of
-        # varied pages (and thrashed when capped); four sets of every fourth pattern need
-        # about 60 MB between them, capped at _SET_MEMORY each, for ~1.5x its scan time.
+        # RE2 sets say, block by block, which patterns can match there.  Their automata
+        # grow with the text they see; one pattern with a short word before a long gap
+        # ("it ... is the standard of care") multiplied the shared automaton's size
+        # by 1.5 (to ~100 MB on a megabyte of varied pages), so a rule can ask for a
+        # set of its own (``own_set: true``; found with bench/README.md's recipe).
+        shared = [k for k, c in enumerate(self._patterns) if not c.rule.spec.get("own_set")]
+        own = [k for k, c in enumerate(self._patterns) if c.rule.spec.get("own_set")]
         self._sets: list[tuple[Any, list[int]]] = []
-        for g in range(min(_SETS, len(self._patterns))):
-            members = list(range(g, len(self._patterns), _SETS))
+        for members, memory in ((shared, _SHARED_SET_MEMORY), (own, _OWN_SET_MEMORY)):
+            if not members:
+                continue
             options = re2._re2.RE2.Options()
             options.case_sensitive = False
-            options.max_mem = _SET_MEMORY
+            options.max_mem = memory
             pattern_set = re2._re2.Set(re2._re2.RE2.Anchor.UNANCHORED, options)
             for k in members:
                 pattern_set.Add(_pattern_source(self._patterns[k].rule).encode())
