@@ -139,4 +139,5 @@ class Utf8Index:
     def search(self, pattern: object, start: int, end: int) -> bool:
         """Whether an RE2 ``bytes`` pattern matches in ``text[start:end]``."""
         b0, b1 = self.to_bytes(start, end)
-        return pattern.search(self.data[b0:b1]) is not None  # type: ignore[attr-defined]
+        chunk = self.data[b0:b1]
+        return bool(pattern._regexp.Match(_UNANCHORED, chunk, 0, len(chunk))[0] != _NO_MATCH)  # type: ignore[attr-defined]
