@@ -279,7 +279,7 @@ class Engine:
                 by_sentence_cat[(si, m.rule.category)] = float(
                     proba[si, cat_index[m.rule.category]]
                 )
-        sources = [p.doc.span_to_source(s, e) for s, e in p.sentences]
+        sources = p.doc.spans_to_source(p.sentences)
         drafts: list[_Draft] = []
         for si, m, severity, confidence in raw:
             rule = m.rule

@@ -58,6 +58,21 @@ class Document:
             return 0
         return self._source_starts[k] + (i - self._text_starts[k])
 
+    def spans_to_source(self, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """:meth:`span_to_source` for many non-empty spans at once (numpy)."""
+        if len(spans) < 16:
+            return [self.span_to_source(s, e) for s, e in spans]
+        import numpy as np
+
+        text_starts = np.asarray(self._text_starts, dtype=np.int64)
+        source_starts = np.asarray(self._source_starts, dtype=np.int64)
+        flat = np.asarray(spans, dtype=np.int64)
+        points = np.stack((flat[:, 0], flat[:, 1] - 1), axis=1)
+        k = np.searchsorted(text_starts, points, side="right") - 1
+        mapped = np.where(k >= 0, source_starts[k.clip(0)] + points - text_starts[k.clip(0)], 0)
+        mapped[:, 1] = np.maximum(mapped[:, 1] + 1, mapped[:, 0])
+        return [(s, e) for s, e in mapped.tolist()]
+
     def span_to_source(self, start: int, end: int) -> tuple[int, int]:
         """Map a half-open text span to a half-open source span."""
         s = self.to_source(start)

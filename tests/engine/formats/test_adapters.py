@@ -81,3 +81,18 @@ def test_unknown_format_is_an_error() -> None:
 def test_empty_and_blank_inputs(fmt: str) -> None:
     for src in ("", "   \n\n\t", "<p> </p>" if fmt == "html" else "\n"):
         assert parse(src, fmt).blocks == []
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_many_spans_map_like_one_at_a_time(fmt: str) -> None:
+    source = (
+        "<h1>Stem   cells</h1>\n\n<p>Our <b>injections</b> are&nbsp;safe.\nCall now!</p>"
+        if fmt == "html"
+        else "# Stem   cells\n\nOur **injections** are safe.\nCall now!\n\n- one\n- two"
+    ) * 5
+    doc = parse(source, fmt)
+    spans = [
+        (s, e) for s in range(0, len(doc.text), 3) for e in (s + 1, s + 7) if e <= len(doc.text)
+    ]
+    assert len(spans) >= 16
+    assert doc.spans_to_source(spans) == [doc.span_to_source(s, e) for s, e in spans]
