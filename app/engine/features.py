@@ -13,7 +13,7 @@ feature order, idf weights and options) and, per call:
    so the tokens' sentences are known;
 2. turns tokens into integers (only tokens that occur in some vocabulary
    n-gram get one) and every n-gram into one integer key, with numpy;
-3. finds the keys in a table (unigrams) or sorted arrays (longer n-grams),
+3. finds the keys in a table (unigrams) or hash tables (longer n-grams),
    counts them per sentence, and weights them as scikit-learn does: sublinear
    term frequency, idf, rows scaled to unit length, in float32.
 
@@ -54,6 +54,56 @@ def _strip_accents(text: str) -> str:
         return "".join([c for c in decomposed if not combining(c)])
 
     return _NON_ASCII.sub(strip, text)
+
+
+class _KeyTable:
+    """An open-addressing hash table from non-negative int64 keys to values, built and
+    queried with numpy (a quarter of the time of a binary search in a sorted array)."""
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
+        self.size = len(keys)
+        bits = max(int(np.ceil(np.log2(max(len(keys), 1) * 4))), 4)  # load factor <= 1/4
+        self._shift = np.uint64(64 - bits)
+        self._mask = (1 << bits) - 1
+        self._keys = np.full(1 << bits, -1, dtype=np.int64)
+        self._values = np.full(1 << bits, -1, dtype=np.int64)
+        home = self._home(keys)
+        todo = np.arange(len(keys))
+        self._probes = 0
+        while len(todo):  # linear probing: each round, every unplaced key tries the next slot
+            slots = (home[todo] + self._probes) & self._mask
+            free = self._keys[slots] == -1
+            # of the keys that want the same free slot, the first one takes it
+            _, first = np.unique(slots[free], return_index=True)
+            taken = todo[free][first]
+            self._keys[slots[free][first]] = keys[taken]
+            self._values[slots[free][first]] = values[taken]
+            placed = np.zeros(len(todo), dtype=bool)
+            placed[np.flatnonzero(free)[first]] = True
+            todo = todo[~placed]
+            if len(todo):
+                self._probes += 1
+
+    def _home(self, keys: np.ndarray) -> np.ndarray:
+        hashed = (keys.astype(np.uint64) * self._MULTIPLIER) >> self._shift
+        return hashed.astype(np.int64)
+
+    def get(self, keys: np.ndarray) -> np.ndarray:
+        """The value of each key, or -1."""
+        out = np.full(len(keys), -1, dtype=np.int64)
+        home = self._home(keys)
+        todo = np.arange(len(keys))
+        for step in range(self._probes + 1):
+            slots = (home[todo] + step) & self._mask
+            stored = self._keys[slots]
+            hit = stored == keys[todo]
+            out[todo[hit]] = self._values[slots[hit]]
+            todo = todo[~hit & (stored != -1)]
+            if not len(todo):
+                break
+        return out
 
 
 @dataclass(frozen=True)
@@ -119,17 +169,14 @@ class TfidfFeatures:
         self._unigram = np.full(self.base, -1, dtype=np.int64)
         for ids, feature in grams[1]:
             self._unigram[ids[0]] = feature
-        # longer n-grams: per n, the sorted integer keys of the vocabulary's n-grams, their
-        # features, and which tokens begin one (most positions need no search at all)
-        self._keys: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * 2
-        self._features: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * 2
+        # longer n-grams: per n, a hash table from integer key to feature, and which
+        # tokens begin one (most positions need no look-up at all)
+        self._tables: list[_KeyTable | None] = [None, None]
         self._begins: list[np.ndarray] = [np.zeros(0, dtype=bool)] * 2
         for n in range(2, max_n + 1):
             keys = np.array([self._key(ids) for ids, _ in grams[n]], dtype=np.int64)
             features = np.array([f for _, f in grams[n]], dtype=np.int64)
-            order = np.argsort(keys, kind="stable")
-            self._keys.append(keys[order])
-            self._features.append(features[order])
+            self._tables.append(_KeyTable(keys, features))
             begins = np.zeros(self.base, dtype=bool)
             begins[[ids[0] for ids, _ in grams[n]]] = True
             self._begins.append(begins)
@@ -233,16 +280,14 @@ class TfidfFeatures:
                 break
             key = key[:m] * self.base + ids[n - 1 :]
             ok = ok[:m] & known[n - 1 :] & (rows[:m] == rows[n - 1 :])
-            keys = self._keys[n]
-            if not len(keys):
+            table = self._tables[n]
+            if table is None or not table.size:
                 continue
             where = np.flatnonzero(ok & self._begins[n][np.where(known[:m], ids[:m], 0)])
-            candidates = key[where]
-            pos = np.searchsorted(keys, candidates)
-            pos[pos == len(keys)] = 0
-            hit = keys[pos] == candidates
+            found = table.get(key[where])
+            hit = found >= 0
             found_rows.append(rows[where[hit]])
-            found_features.append(self._features[n][pos[hit]])
+            found_features.append(found[hit])
         cells = np.concatenate(found_rows) * self.n_features + np.concatenate(found_features)
         cells, counts = np.unique(cells, return_counts=True)
         cell_rows = cells // self.n_features

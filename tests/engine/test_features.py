@@ -80,3 +80,20 @@ def test_options_it_cannot_reproduce_are_refused(options: dict[str, object]) -> 
         assert TfidfFeatures.from_vectorizer(vec) is not None
     else:
         assert TfidfFeatures.from_vectorizer(vec) is None
+
+
+def test_key_table_finds_every_key_and_only_those() -> None:
+    from app.engine.features import _KeyTable
+
+    rng = np.random.default_rng(7)
+    keys = np.unique(rng.integers(0, 2**40, 5000))
+    # keys that share a home slot: the table probes past each other
+    keys = np.unique(np.concatenate([keys, np.arange(64, dtype=np.int64) << 50]))
+    values = rng.integers(0, 10**6, len(keys))
+    table = _KeyTable(keys, values)
+    assert np.array_equal(table.get(keys), values)
+    absent = np.setdiff1d(rng.integers(0, 2**40, 5000), keys)
+    assert (table.get(absent) == -1).all()
+    assert (
+        _KeyTable(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)).get(keys) == -1
+    ).all()
