@@ -106,6 +106,22 @@ class Utf8Index:
             byte_of_char[-1] = len(self.data)
             self._byte_of_char = byte_of_char
 
+    def spans_to_bytes(self, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """:meth:`to_bytes` for many spans at once."""
+        boc = self._byte_of_char
+        if boc is None or not spans:
+            return spans
+        return [(s, e) for s, e in boc[np.asarray(spans, dtype=np.int64)].tolist()]
+
+    def chars_of(self, starts: list[int], ends: list[int]) -> tuple[list[int], list[int]]:
+        """:meth:`to_chars` for many byte spans at once."""
+        cob = self._char_of_byte
+        if cob is None or not starts:
+            return starts, ends
+        s = cob[np.asarray(starts, dtype=np.int64)]
+        e = cob[np.asarray(ends, dtype=np.int64) - 1] + 1
+        return s.tolist(), e.tolist()
+
     def to_bytes(self, start: int, end: int) -> tuple[int, int]:
         boc = self._byte_of_char
         if boc is None:

@@ -103,15 +103,20 @@ class ConditionMatcher:
         raw = self._all(index) if sentences else []
         if len(raw) < 2:
             return []
-        starts = [m[0] for m in raw]
+        # each mention to the sentence that holds it; only sentences with two or more
+        # mentions are looked at (most have none)
+        sentence_starts = [s for s, _ in sentences]
+        by_sentence: dict[int, list[tuple[int, int, str]]] = {}
+        for m in raw:
+            i = bisect.bisect_right(sentence_starts, m[0]) - 1
+            if i >= 0 and m[1] <= sentences[i][1]:
+                by_sentence.setdefault(i, []).append(m)
         out: list[Match] = []
-        for s, e in sentences:
-            if e - s < MIN_SENTENCE:  # too short to name conditions of several systems
+        for i in sorted(by_sentence):
+            s, e = sentences[i]
+            if e - s < MIN_SENTENCE or len(by_sentence[i]) < 2:
                 continue
-            i = bisect.bisect_left(starts, s)
-            if i >= len(raw) or raw[i][0] >= e:
-                continue
-            ms = _outermost(m for m in raw[i : bisect.bisect_left(starts, e)] if m[1] <= e)
+            ms = _outermost(by_sentence[i])
             if len(ms) < 2:
                 continue
             systems = {m[2] for m in ms}

@@ -119,19 +119,19 @@ class RuleSet:
         matches = self._phrases.find(norm)
         if self._sets:
             data = index.data
-            ascii_text = len(data) == len(norm)
-            for start, end in blocks:
-                b0, b1 = index.to_bytes(start, end)
+            starts: list[int] = []
+            ends: list[int] = []
+            rules: list[Rule] = []
+            for b0, b1 in index.spans_to_bytes(blocks):
                 chunk = data[b0:b1]
                 for k in [m[i] for pattern_set, m in self._sets for i in pattern_set.Match(chunk)]:
                     compiled = self._patterns[k]
-                    rule = compiled.rule
                     for s, e in byte_spans(compiled.pattern, chunk):
-                        if ascii_text:
-                            matches.append(Match(b0 + s, b0 + e, rule))
-                        else:
-                            cs, ce = index.to_chars(b0 + s, b0 + e)
-                            matches.append(Match(cs, ce, rule))
+                        starts.append(b0 + s)
+                        ends.append(b0 + e)
+                        rules.append(compiled.rule)
+            char_starts, char_ends = index.chars_of(starts, ends)
+            matches.extend(map(Match, char_starts, char_ends, rules))
         matches.extend(self._conditions.find(index, sentences))
         return matches
 
