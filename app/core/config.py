@@ -28,7 +28,7 @@ class Settings(BaseSettings):
 
     model_dir: Path = Field(
         default_factory=_default_model_dir,
-        description="Folder with redflag.joblib and metadata.json",
+        description="Folder with metadata.json and redflag.npz (or redflag.joblib)",
     )
     use_model: bool = Field(True, description="Load the classifier; false runs rules only")
     max_body_bytes: int = Field(
@@ -41,6 +41,14 @@ class Settings(BaseSettings):
         500, ge=1, description="Most items in one /check/batch call (413 above)"
     )
     request_timeout_s: float = Field(30.0, gt=0, description="Time limit for one check (503 above)")
+    inline_check_chars: int = Field(
+        200_000,
+        ge=0,
+        description=(
+            "Requests with at most this many characters are checked on the event loop, "
+            "longer ones in a worker thread (see docs/operations.md)"
+        ),
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins allowed by CORS, e.g. https://example.org"
     )

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.concurrency import run_in_threadpool
 
 from app.api.deps import build_options, get_app_settings, get_engine
 from app.api.metrics import record_reports
 from app.api.responses import FastJSONResponse, error
+from app.api.running import check_many
 from app.api.schemas import BatchRequest, BatchResponse, CheckRequest, CheckResponse, ErrorResponse
 from app.core.config import Settings
 from app.engine import Engine, Report
@@ -71,8 +71,12 @@ async def _run(
     options = build_options(categories, min_severity)
     deadline = time.monotonic() + settings.request_timeout_s
     try:
-        reports: list[Report] = await run_in_threadpool(
-            engine.check_many, [(text, fmt) for _, text, fmt in items], options, deadline
+        reports = await check_many(
+            engine,
+            [(text, fmt) for _, text, fmt in items],
+            options,
+            deadline,
+            settings.inline_check_chars,
         )
     except CheckTimeout:
         return error(

@@ -15,7 +15,6 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
 from app.api.deps import get_app_settings, get_engine
@@ -32,6 +31,7 @@ from app.api.languagetool.schemas import (
 )
 from app.api.metrics import record_reports
 from app.api.responses import FastJSONResponse
+from app.api.running import check_many
 from app.core.config import Settings
 from app.engine import CheckOptions, Engine
 from app.engine.checker import CheckTimeout
@@ -70,8 +70,8 @@ async def _check(
             )
         deadline = time.monotonic() + settings.request_timeout_s
         try:
-            (report,) = await run_in_threadpool(
-                engine.check_many, [(plain, "text")], CheckOptions(), deadline
+            (report,) = await check_many(
+                engine, [(plain, "text")], CheckOptions(), deadline, settings.inline_check_chars
             )
         except CheckTimeout:
             raise LTError(
