@@ -14,6 +14,7 @@ route, or ``other``, so a flood of random paths cannot grow the metrics.
 
 from __future__ import annotations
 
+import collections
 import os
 import shutil
 import tempfile
@@ -91,8 +92,11 @@ class Metrics:
         for report in reports:
             self.documents.inc()
             self.characters.inc(report.stats.get("characters", 0))
-            for f in report.findings:
-                self.findings.labels(f.category, f.severity).inc()
+            # one increment per (category, severity), not per finding: in multi-process
+            # mode each one writes to a shared file
+            counts = collections.Counter((f.category, f.severity) for f in report.findings)
+            for (category, severity), n in counts.items():
+                self.findings.labels(category, severity).inc(n)
 
     def set_versions(self, engine: Engine) -> None:
         v = engine.versions
