@@ -24,10 +24,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from app.engine.normalize import Utf8Index, is_word_char
 from app.engine.rules.kinds import compile_re2
+from app.engine.yaml_data import load_yaml
 
 # Clause breaks, found with RE2 over the document's bytes.  Python's ``\s`` (any
 # str.isspace() character) is spelt out; RE2's ``\b`` sees only ASCII letters, so a
@@ -212,4 +211,4 @@ class DocumentContext:
 def load_context_cues() -> ContextCues:
     path = "data/context.yml"
     text = resources.files("app.engine").joinpath(path).read_text("utf-8")
-    return ContextCues(yaml.safe_load(text), f"app/engine/{path}")
+    return ContextCues(load_yaml(text), f"app/engine/{path}")

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from app.engine.finding import CATEGORIES, Fact
 from app.engine.rules.schema import RuleError
+from app.engine.yaml_data import YAMLError, load_yaml
 
 FACT_FILES = ("corpus.yml", "external.yml")
 MAX_CITED = 3
@@ -69,8 +68,8 @@ def load_facts() -> dict[str, Fact]:
     for name in FACT_FILES:
         where = f"app/engine/data/facts/{name}"
         try:
-            data = yaml.safe_load(base.joinpath(name).read_text("utf-8"))
-        except yaml.YAMLError as exc:
+            data = load_yaml(base.joinpath(name).read_text("utf-8"))
+        except YAMLError as exc:
             raise RuleError(f"{where}: invalid YAML: {exc}") from None
         if not isinstance(data, dict) or not isinstance(data.get("facts"), list):
             raise RuleError(f"{where}: expected a mapping with a 'facts' list")

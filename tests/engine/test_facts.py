@@ -50,3 +50,18 @@ def test_approval_claim_about_exosomes_for_knees_contradicts_a_fact() -> None:
         "approval-misrepresentation", (), "our fda-approved exosome injections for knee pain"
     )
     assert "corpus-no-fda-approved-exosome-ortho" in cited.contradicts
+
+
+def test_c_and_python_yaml_loaders_read_the_data_files_alike() -> None:
+    """The engine reads its YAML with libyaml's loader when it can; the data must not depend on it."""
+    from pathlib import Path
+
+    import yaml
+
+    from app.engine.yaml_data import load_yaml
+
+    files = sorted((Path(__file__).parents[2] / "app" / "engine" / "data").rglob("*.yml"))
+    assert len(files) >= 10
+    for path in files:
+        text = path.read_text("utf-8")
+        assert load_yaml(text) == yaml.safe_load(text), path

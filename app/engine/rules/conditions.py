@@ -14,17 +14,17 @@ from importlib import resources
 from typing import Any
 
 import ahocorasick
-import yaml
 
 from app.engine.normalize import Utf8Index, is_word_char
 from app.engine.rules.kinds import Match, compile_re2
 from app.engine.rules.schema import Rule, RuleError
+from app.engine.yaml_data import load_yaml
 
 
 def load_lexicon() -> dict[str, str]:
     """Condition name -> system."""
     text = resources.files("app.engine").joinpath("data/conditions.yml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = load_yaml(text)
     lexicon: dict[str, str] = {}
     for system, names in raw.items():
         for name in names:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import re2
-import yaml
 
 from app.engine.finding import CATEGORIES
 from app.engine.normalize import Utf8Index, byte_spans
@@ -17,6 +16,7 @@ from app.engine.rules.conditions import ConditionMatcher
 from app.engine.rules.kinds import Match, PhraseMatcher, compile_pattern, compile_re2
 from app.engine.rules.kinds import pattern_source as _pattern_source
 from app.engine.rules.schema import Category, Rule, RuleError, parse_category
+from app.engine.yaml_data import YAMLError, load_yaml
 
 _SHARED_SET_MEMORY = 128 << 20  # RE2 gives its DFA two thirds: ~85 MB at most
 _OWN_SET_MEMORY = 32 << 20
@@ -154,8 +154,8 @@ def load_rules(fact_ids: set[str], directory: Path | None = None) -> RuleSet:
         text = path.read_text("utf-8")
         digest.update(path.name.encode() + b"\0" + text.encode())
         try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
+            data = load_yaml(text)
+        except YAMLError as exc:
             raise RuleError(f"{shown}: invalid YAML: {exc}") from None
         cat = parse_category(data, shown, DOCS_URL)
         if cat.id not in CATEGORIES:
