@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import operator
 import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -80,6 +81,7 @@ class CheckTimeout(RuntimeError):
     """The check passed its deadline (see ``Engine.check_many``)."""
 
 
+_FINDING_ORDER = operator.attrgetter("start", "end", "category", "id")
 MODEL_STRONG = 0.85  # a model finding at or above this keeps its category's severity
 
 
@@ -307,8 +309,8 @@ class Engine:
         flagged = {f.sentence_start for f in findings}
         cautions = sum(
             1
-            for (s, e), (src, _) in zip(p.sentences, sources, strict=True)
-            if src not in flagged and p.ctx.is_caution(s, e)
+            for caution, (src, _) in zip(p.ctx.caution_flags(p.sentences), sources, strict=True)
+            if caution and src not in flagged
         )
         risk = risk_of(findings, cautions)
         doc_findings = document_findings(
@@ -441,7 +443,7 @@ class Engine:
         suppressed = 0
         if opts.honor_directives and p.doc.directives:
             out, suppressed = apply_directives(out, p.doc.directives, p.doc.source, starts)
-        out.sort(key=lambda f: (f.start, f.end, f.category, f.id))
+        out.sort(key=_FINDING_ORDER)
         return out, suppressed
 
 

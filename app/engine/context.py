@@ -24,6 +24,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import numpy as np
+
 from app.engine.normalize import Utf8Index, is_word_char
 from app.engine.rules.kinds import compile_re2
 from app.engine.yaml_data import load_yaml
@@ -192,6 +194,23 @@ class DocumentContext:
         return self._in_sentence("caution", s_start, s_end) or self._in_sentence(
             "critical", s_start, s_end
         )
+
+    def caution_flags(self, sentences: list[tuple[int, int]]) -> list[bool]:
+        """:meth:`is_caution` of every sentence, at once (numpy)."""
+        if not sentences:
+            return []
+        spans = np.asarray(sentences, dtype=np.int64)
+        flags = np.zeros(len(sentences), dtype=bool)
+        for key in ("caution", "critical"):
+            hits = self.hits[key]
+            if not hits.starts:
+                continue
+            starts = np.asarray(hits.starts, dtype=np.int64)
+            ends = np.asarray(hits.ends, dtype=np.int64)
+            i = np.searchsorted(starts, spans[:, 0])
+            inside = i < len(starts)
+            flags |= inside & (ends[np.minimum(i, len(starts) - 1)] <= spans[:, 1])
+        return [bool(f) for f in flags.tolist()]
 
     def _in_sentence(self, key: str, s_start: int, s_end: int) -> bool:
         # asked for the same sentence by many matches and steps: remembered
