@@ -123,8 +123,11 @@ def write_card(
         "## Library versions",
         *[f"- {k} {v}" for k, v in meta["versions"].items()],
         "",
-        "The service refuses to load the artifact when its SHA-256 differs from `metadata.json` or the",
-        "installed scikit-learn differs from the version above.",
+        "The engine scores with `redflag.npz`, the same model as plain arrays (checked against the",
+        "Pipeline on every training sentence when exported; loaded without unpickling). The service",
+        "refuses to load it when its SHA-256 differs from `metadata.json` or the installed numpy differs",
+        "from the version above, and refuses `redflag.joblib` (used only when the arrays are absent) when",
+        "its SHA-256 or the installed scikit-learn differs.",
         "",
     ]
     (out_dir / "MODEL_CARD.md").write_text("\n".join(lines), "utf-8")
