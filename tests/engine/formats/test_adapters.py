@@ -96,3 +96,18 @@ def test_many_spans_map_like_one_at_a_time(fmt: str) -> None:
     ]
     assert len(spans) >= 16
     assert doc.spans_to_source(spans) == [doc.span_to_source(s, e) for s, e in spans]
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["", "\n", "a\n", "\n\na", "a\nb\n\n c  d \n", "x\ty\u2028z\n\nq", "a\r\nb\rc\n", "end"],
+)
+def test_text_lines_split_like_the_line_pattern(source: str) -> None:
+    from app.engine.formats import text
+
+    expected = []
+    for m in text._LINE_RE.finditer(source):
+        if not m.group(0):
+            break
+        expected.append((m.group(0).rstrip("\r\n"), m.start()))
+    assert list(text._lines(source)) == expected
