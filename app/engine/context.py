@@ -101,39 +101,61 @@ class _Hits:
         return i < len(self.starts) and self.starts[i] <= hi and self.ends[i] <= end_by
 
 
-class DocumentContext:
-    """Every cue found once in a document; each question about a match is a bisect."""
+class _LazyHits(dict[str, _Hits]):
+    """A cue's hits in one document, found on first use."""
 
     def __init__(self, cues: ContextCues, index: Utf8Index) -> None:
-        norm = index.text
-        self.norm = norm
+        super().__init__()
+        self._cues = cues
+        self._index = index
+
+    def __missing__(self, key: str) -> _Hits:
+        spans = self._index.spans(self._cues.patterns[key])
+        if key == "negation_before":
+            # "not only ... but also" is not a negation
+            norm = self._index.text
+            spans = [
+                (s, e)
+                for s, e in spans
+                if not (norm.startswith("not", s) and norm.startswith(" only", e))
+            ]
+        hits = self[key] = _Hits(spans)
+        return hits
+
+
+class DocumentContext:
+    """Every cue found once in a document, when first asked for (a page with no rule
+    match never needs its negation or hedge cues); each question is a bisect."""
+
+    def __init__(self, cues: ContextCues, index: Utf8Index) -> None:
+        self.norm = index.text
         self.after_window = cues.after_window
-        self.hits = {key: _Hits(index.spans(p)) for key, p in cues.patterns.items()}
+        self.hits = _LazyHits(cues, index)
         self._sentence_cues: dict[tuple[str, int, int], bool] = {}
-        neg = self.hits["negation_before"]
-        # "not only ... but also" is not a negation
-        kept = [
-            (s, e)
-            for s, e in zip(neg.starts, neg.ends, strict=True)
-            if not (norm.startswith("not", s) and norm.startswith(" only", e))
-        ]
-        self.hits["negation_before"] = _Hits(kept)
-        breaks = [
-            (s, e)
-            for s, e in index.spans(_CLAUSE_BREAK)
-            if not norm[s].isalpha()
-            or not (
-                (s > 0 and is_word_char(norm[s - 1])) or (e < len(norm) and is_word_char(norm[e]))
-            )
-        ]
-        self._break_starts = [s for s, _ in breaks]
-        self._break_ends = [e for _, e in breaks]
+        self._breaks: tuple[list[int], list[int]] | None = None
+        self._index = index
+
+    def _clause_breaks(self) -> tuple[list[int], list[int]]:
+        if self._breaks is None:
+            norm = self.norm
+            breaks = [
+                (s, e)
+                for s, e in self._index.spans(_CLAUSE_BREAK)
+                if not norm[s].isalpha()
+                or not (
+                    (s > 0 and is_word_char(norm[s - 1]))
+                    or (e < len(norm) and is_word_char(norm[e]))
+                )
+            ]
+            self._breaks = [s for s, _ in breaks], [e for _, e in breaks]
+        return self._breaks
 
     def clause(self, s_start: int, s_end: int, m_start: int, m_end: int) -> tuple[int, int]:
-        i = bisect.bisect_right(self._break_ends, m_start) - 1
-        c_start = max(s_start, self._break_ends[i]) if i >= 0 else s_start
-        j = bisect.bisect_left(self._break_starts, m_end)
-        c_end = min(s_end, self._break_starts[j]) if j < len(self._break_starts) else s_end
+        break_starts, break_ends = self._clause_breaks()
+        i = bisect.bisect_right(break_ends, m_start) - 1
+        c_start = max(s_start, break_ends[i]) if i >= 0 else s_start
+        j = bisect.bisect_left(break_starts, m_end)
+        c_end = min(s_end, break_starts[j]) if j < len(break_starts) else s_end
         return c_start, max(c_end, m_end)
 
     def negated(self, s_start: int, s_end: int, m_start: int, m_end: int) -> bool:
