@@ -23,7 +23,8 @@ import numpy as np
 
 from app.engine.features import Features, TfidfFeatures
 
-_SMALL = 4096  # cells up to which the product is done in numpy
+_SMALL = 256  # cells up to which the product is done in numpy (measured: 14 against
+# 37 us for one sentence, 117 against 63 us for a 5 KB page of 1,300 cells)
 
 
 @dataclass
@@ -70,7 +71,7 @@ class LinearHead:
     def decision(self, features: Features) -> np.ndarray:
         """``features @ weights + intercepts``, shape (n_rows, n_categories * n_folds)."""
         if len(features.values) <= _SMALL:
-            # a page's few thousand cells: numpy, without building a scipy matrix
+            # a sentence or two: numpy, without building a scipy matrix
             # (whose checks cost more than the product at this size)
             out = np.zeros((features.n_rows, self.weights.shape[1]))
             if len(features.values):
