@@ -32,6 +32,7 @@ import numpy as np
 
 _SEPARATOR = "\n"
 _NON_ASCII = re.compile("[^\\x00-\\x7f]+")
+_FEW_KEYS = 2048  # look-ups up to which a dict is faster than numpy probing
 _WHOLE_WORD = {r"\b\w\w+\b": 2, r"\b\w[\w'%-]*\b|[!?$%]": 1}
 
 
@@ -67,6 +68,7 @@ class _KeyTable:
         bits = max(int(np.ceil(np.log2(max(len(keys), 1) * 4))), 4)  # load factor <= 1/4
         self._shift = np.uint64(64 - bits)
         self._mask = (1 << bits) - 1
+        self._dict: dict[int, int] | None = None
         self._keys = np.full(1 << bits, -1, dtype=np.int64)
         self._values = np.full(1 << bits, -1, dtype=np.int64)
         home = self._home(keys)
@@ -92,6 +94,15 @@ class _KeyTable:
 
     def get(self, keys: np.ndarray) -> np.ndarray:
         """The value of each key, or -1."""
+        if len(keys) <= _FEW_KEYS:
+            # a page's few hundred keys: a dict look-up each beats the probing's numpy calls
+            if self._dict is None:
+                used = self._keys >= 0
+                self._dict = dict(
+                    zip(self._keys[used].tolist(), self._values[used].tolist(), strict=True)
+                )
+            get = self._dict.get
+            return np.fromiter(map(get, keys.tolist(), repeat(-1)), np.int64, len(keys))
         out = np.full(len(keys), -1, dtype=np.int64)
         home = self._home(keys)
         todo = np.arange(len(keys))

@@ -91,9 +91,11 @@ def test_key_table_finds_every_key_and_only_those() -> None:
     keys = np.unique(np.concatenate([keys, np.arange(64, dtype=np.int64) << 50]))
     values = rng.integers(0, 10**6, len(keys))
     table = _KeyTable(keys, values)
-    assert np.array_equal(table.get(keys), values)
+    assert np.array_equal(table.get(keys), values)  # numpy probing (many keys)
+    assert np.array_equal(table.get(keys[:100]), values[:100])  # a dict (few keys)
     absent = np.setdiff1d(rng.integers(0, 2**40, 5000), keys)
     assert (table.get(absent) == -1).all()
+    assert (table.get(absent[:100]) == -1).all()
     assert (
         _KeyTable(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)).get(keys) == -1
     ).all()
