@@ -122,9 +122,19 @@ class RuleSet:
             starts: list[int] = []
             ends: list[int] = []
             rules: list[Rule] = []
-            for b0, b1 in index.spans_to_bytes(blocks):
-                chunk = data[b0:b1]
-                for k in [m[i] for pattern_set, m in self._sets for i in pattern_set.Match(chunk)]:
+            chunks = [(b0, data[b0:b1]) for b0, b1 in index.spans_to_bytes(blocks)]
+            # each set over every block first, then the patterns: a set's automaton is
+            # tens of megabytes, and interleaving other matching evicted it from the CPU's
+            # caches between blocks (the sets then took ~4x their time in a tight loop)
+            flagged: list[list[int]] = [[] for _ in chunks]
+            for pattern_set, members in self._sets:
+                match = pattern_set.Match
+                for j, (_, chunk) in enumerate(chunks):
+                    found = match(chunk)
+                    if found:
+                        flagged[j].extend(members[i] for i in found)
+            for (b0, chunk), ks in zip(chunks, flagged, strict=True):
+                for k in ks:
                     compiled = self._patterns[k]
                     for s, e in byte_spans(compiled.pattern, chunk):
                         starts.append(b0 + s)
