@@ -8,9 +8,13 @@ patterns and four round-robin sets: resident memory the automata added after
 one pass over the ~1 MB corpus and the CPU time of a later pass.  With
 ``--leave-one-out`` it also prints how much memory the shared set saves when
 each pattern is left out in turn (about a minute): the rules at the top of
-that list are candidates for ``own_set``.
+that list are candidates for ``own_set``.  With ``--in-engine`` it checks the
+corpus pages with the shipped engine and with engines whose sets are grouped
+the other ways, alternating, and prints each one's time against the shipped
+one's: in the engine a large automaton is evicted from the CPU's caches by the
+other work, which a loop of set calls alone does not show.
 
-    .venv/bin/python -m bench.re2_sets [--leave-one-out]
+    .venv/bin/python -m bench.re2_sets [--leave-one-out] [--in-engine]
 
 Each measurement runs in a fresh process, so automata never share memory.
 """
@@ -24,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from app.engine.checker import Engine
 from app.engine.rules.kinds import pattern_source
@@ -65,6 +70,7 @@ print(json.dumps({"mb": grown, "ms": round((time.process_time() - start) * 1000,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.re2_sets", description=__doc__)
     parser.add_argument("--leave-one-out", action="store_true")
+    parser.add_argument("--in-engine", action="store_true")
     args = parser.parse_args(argv)
     engine = Engine(use_model=False)
     corpus = build_corpus()
@@ -126,7 +132,56 @@ def main(argv: list[str] | None = None) -> int:
             )
             for mb, rule_id in sorted(saved, reverse=True)[:10]:
                 print(f"  {mb:5.0f} MB  {rule_id}")
+    if args.in_engine:
+        in_engine(list(corpus.pages), len(ids))
     return 0
+
+
+def _sets(engine: Engine, groups: list[list[int]], memory: int) -> list[tuple[Any, list[int]]]:
+    import re2
+
+    out = []
+    for members in groups:
+        options = re2._re2.RE2.Options()
+        options.case_sensitive = False
+        options.max_mem = memory << 20
+        pattern_set = re2._re2.Set(re2._re2.RE2.Anchor.UNANCHORED, options)
+        for k in members:
+            pattern_set.Add(pattern_source(engine.rules._patterns[k].rule).encode())
+        pattern_set.Compile()
+        out.append((pattern_set, members))
+    return out
+
+
+def in_engine(pages: list[str], n: int, rounds: int = 4) -> None:
+    """Each grouping's time per page inside a full check, against the shipped one's,
+    measured in alternation on the same pages."""
+    import time
+
+    shipped = Engine(model_dir=Path(__file__).resolve().parent.parent / "model")
+    variants = {
+        "one set of all patterns": [list(range(n))],
+        "four round-robin sets, 32 MB each": [list(range(g, n, 4)) for g in range(4)],
+    }
+    print("\nin the engine (full checks of the corpus pages, alternating with the shipped engine):")
+    for name, groups in variants.items():
+        other = Engine(model=shipped.model)
+        other.rules._sets = _sets(other, groups, 256 if len(groups) == 1 else 32)
+        for engine in (shipped, other):
+            for page in pages:
+                engine.check(page)
+        times = {"shipped": 0.0, name: 0.0}
+        for _ in range(rounds):
+            for label, engine in (("shipped", shipped), (name, other)):
+                start = time.process_time()
+                for page in pages:
+                    engine.check(page)
+                times[label] += time.process_time() - start
+        per_page = {k: v / rounds / len(pages) * 1000 for k, v in times.items()}
+        print(
+            f"  {name}: {per_page[name]:.2f} ms a page, shipped {per_page['shipped']:.2f} "
+            f"(ratio {per_page[name] / per_page['shipped']:.3f})"
+        )
 
 
 if __name__ == "__main__":
