@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from app.engine.checker import Engine
-from app.engine.rules.kinds import pattern_source
+from app.engine.rules.kinds import compile_set, pattern_source
 from bench.corpus import build_corpus
 
 _MEASURE = """
 import json, pickle, sys, time
-import re2
+from app.engine.rules.kinds import compile_set
 chunks = pickle.load(open(sys.argv[1], "rb"))
 sources = json.load(open(sys.argv[2]))
 groups, memory = json.loads(sys.argv[3]), int(sys.argv[4])
@@ -44,16 +44,7 @@ def rss():
     for line in open("/proc/self/status"):
         if line.startswith("VmRSS"):
             return int(line.split()[1]) // 1024
-sets = []
-for group in groups:
-    options = re2._re2.RE2.Options()
-    options.case_sensitive = False
-    options.max_mem = memory << 20
-    s = re2._re2.Set(re2._re2.RE2.Anchor.UNANCHORED, options)
-    for k in group:
-        s.Add(sources[k].encode())
-    s.Compile()
-    sets.append(s)
+sets = [compile_set([sources[k] for k in group], memory << 20) for group in groups]
 before = rss()
 for chunk in chunks:
     for s in sets:
@@ -138,19 +129,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _sets(engine: Engine, groups: list[list[int]], memory: int) -> list[tuple[Any, list[int]]]:
-    import re2
-
-    out = []
-    for members in groups:
-        options = re2._re2.RE2.Options()
-        options.case_sensitive = False
-        options.max_mem = memory << 20
-        pattern_set = re2._re2.Set(re2._re2.RE2.Anchor.UNANCHORED, options)
-        for k in members:
-            pattern_set.Add(pattern_source(engine.rules._patterns[k].rule).encode())
-        pattern_set.Compile()
-        out.append((pattern_set, members))
-    return out
+    sources = [pattern_source(c.rule) for c in engine.rules._patterns]
+    return [(compile_set([sources[k] for k in g], memory << 20), g) for g in groups]
 
 
 def in_engine(pages: list[str], n: int, rounds: int = 4) -> None:

@@ -308,18 +308,19 @@ class Engine:
                     *sources[si], si, rule.message, rule.suggestion, rule.facts,
                 )
             )  # fmt: skip
+        caution = p.ctx.caution_flags(p.sentences)
         if proba is not None and self.model is not None:
             drafts.extend(
                 self._model_findings(
-                    p, proba, {(si, m.rule.category) for si, m, _, _ in raw}, sources
+                    p, proba, {(si, m.rule.category) for si, m, _, _ in raw}, sources, caution
                 )
             )
         findings, suppressed = self._filter(p, self._merge(drafts), opts)
         flagged = {f.sentence_start for f in findings}
         cautions = sum(
             1
-            for caution, (src, _) in zip(p.ctx.caution_flags(p.sentences), sources, strict=True)
-            if caution and src not in flagged
+            for is_caution, (src, _) in zip(caution, sources, strict=True)
+            if is_caution and src not in flagged
         )
         risk = risk_of(findings, cautions)
         doc_findings = document_findings(
@@ -349,6 +350,7 @@ class Engine:
         proba: np.ndarray,
         covered: set[tuple[int, str]],
         sources: list[tuple[int, int]],
+        caution: list[bool],
     ) -> Iterable[_Draft]:
         assert self.model is not None
         thresholds = self.model.thresholds
@@ -357,8 +359,7 @@ class Engine:
             category = CATEGORIES[ci]
             if (si, category) in covered:
                 continue
-            s, e = p.sentences[si]
-            if p.ctx.is_caution(s, e):
+            if caution[si]:
                 continue
             cat = self.rules.categories.get(category)
             if cat is None:

@@ -13,6 +13,8 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 BLOCK_SEPARATOR = "\n\n"
 
 # white space that is not a single plain space
@@ -62,8 +64,6 @@ class Document:
         """:meth:`span_to_source` for many non-empty spans at once (numpy)."""
         if len(spans) < 16:
             return [self.span_to_source(s, e) for s, e in spans]
-        import numpy as np
-
         text_starts = np.asarray(self._text_starts, dtype=np.int64)
         source_starts = np.asarray(self._source_starts, dtype=np.int64)
         flat = np.asarray(spans, dtype=np.int64)

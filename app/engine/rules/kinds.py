@@ -37,6 +37,19 @@ def compile_re2(pattern: str | bytes, where: str) -> Any:
         raise RuleError(f"{where}: pattern {pattern!r} does not compile: {exc}") from None
 
 
+def compile_set(sources: list[str], max_mem: int) -> Any:
+    """An RE2 set of ``bytes`` patterns (case-insensitive, like :func:`compile_re2`):
+    ``Match(data)`` lists the indices of the patterns that match somewhere in ``data``."""
+    options = re2._re2.RE2.Options()
+    options.case_sensitive = False
+    options.max_mem = max_mem
+    pattern_set = re2._re2.Set(re2._re2.RE2.Anchor.UNANCHORED, options)
+    for source in sources:
+        pattern_set.Add(source.encode())
+    pattern_set.Compile()
+    return pattern_set
+
+
 def _token_alt(token: str) -> str:
     words = token.strip().lower().split()
     if not words:

@@ -8,12 +8,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import re2
-
 from app.engine.finding import CATEGORIES
 from app.engine.normalize import Utf8Index, byte_spans
 from app.engine.rules.conditions import ConditionMatcher
-from app.engine.rules.kinds import Match, PhraseMatcher, compile_pattern, compile_re2
+from app.engine.rules.kinds import (
+    Match,
+    PhraseMatcher,
+    compile_pattern,
+    compile_re2,
+    compile_set,
+)
 from app.engine.rules.kinds import pattern_source as _pattern_source
 from app.engine.rules.schema import Category, Rule, RuleError, parse_category
 from app.engine.yaml_data import YAMLError, load_yaml
@@ -97,14 +101,8 @@ class RuleSet:
         for members, memory in ((shared, _SHARED_SET_MEMORY), (own, _OWN_SET_MEMORY)):
             if not members:
                 continue
-            options = re2._re2.RE2.Options()
-            options.case_sensitive = False
-            options.max_mem = memory
-            pattern_set = re2._re2.Set(re2._re2.RE2.Anchor.UNANCHORED, options)
-            for k in members:
-                pattern_set.Add(_pattern_source(self._patterns[k].rule).encode())
-            pattern_set.Compile()
-            self._sets.append((pattern_set, members))
+            sources = [_pattern_source(self._patterns[k].rule) for k in members]
+            self._sets.append((compile_set(sources, memory), members))
         self._conditions = ConditionMatcher(condition_rules)
         self.version = ""
 
