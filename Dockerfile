@@ -1,4 +1,19 @@
 # redflag service image: the same commands as the README (scripts/serve.sh).
+# Two stages: bootstrap (which installs gcc to build the C extension) runs in the first;
+# the second gets the built /app without the compiler.
+FROM python:3.11-slim-bookworm AS build
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PIP_NO_CACHE_DIR=1
+
+WORKDIR /app
+
+COPY requirements.lock pyproject.toml setup.py README.md ./
+COPY scripts/ scripts/
+COPY app/ app/
+COPY model/ model/
+RUN bash scripts/bootstrap.sh
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -6,14 +21,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1
 
 WORKDIR /app
-
-# Dependencies first, so code changes do not reinstall them.
-COPY requirements.lock pyproject.toml README.md ./
-COPY scripts/ scripts/
-COPY app/ app/
-COPY model/ model/
-RUN bash scripts/bootstrap.sh \
-    && useradd --system --uid 10001 --home-dir /app redflag \
+COPY --from=build /app /app
+RUN useradd --system --uid 10001 --home-dir /app redflag \
     && chown -R redflag /app
 
 USER 10001

@@ -30,13 +30,34 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 
+# The C extension (setup.py; the model's inner loops) needs a compiler and Python's headers.
+# Without them redflag still installs and gives the same results, more slowly.
+if ! ls app/engine/_native*.so >/dev/null 2>&1 \
+  && { ! command -v cc >/dev/null 2>&1 || ! "$PY" -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))'; }; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev >/dev/null; } \
+      || echo "note: could not install gcc; redflag runs without its C extension (same results, slower)" >&2
+    "$PY" -c 'import os, sysconfig, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+      || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3.11-dev >/dev/null || true
+  else
+    echo "note: no C compiler or Python headers; redflag runs without its C extension (same results, slower)" >&2
+  fi
+fi
+
 LOCK=requirements.lock
 [ "${1:-}" = "--dev" ] && LOCK=requirements-dev.lock
 # Skip the installs when nothing they depend on has changed since the last run.
 STAMP=".venv/.redflag-$(basename "$LOCK").stamp"
-WANT=$(cat "$LOCK" pyproject.toml | sha256sum | cut -d' ' -f1)
-if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
+WANT=$(cat "$LOCK" pyproject.toml setup.py app/engine/_native.pyx | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ] \
+  || { command -v cc >/dev/null 2>&1 && ! ls app/engine/_native*.so >/dev/null 2>&1; }; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -r "$LOCK"
-  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
+  # builds the C extension in place (its build tools' chatter shown only on failure)
+  if ! out=$(.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e . 2>&1); then
+    echo "$out" >&2
+    exit 1
+  fi
+  ls app/engine/_native*.so >/dev/null 2>&1 \
+    || echo "note: the C extension was not built; redflag runs without it (same results, slower)" >&2
   echo "$WANT" > "$STAMP"
 fi

@@ -48,7 +48,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         e: Engine = app.state.engine
         log.info(
             "ready",
-            extra={"model_version": e.versions["model"], "rules_version": e.versions["rules"]},
+            extra={
+                "model_version": e.versions["model"],
+                "rules_version": e.versions["rules"],
+                "native": e.native,
+            },
         )
         yield
 

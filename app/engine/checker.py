@@ -165,6 +165,12 @@ class Engine:
             "model": self.model.version if self.model else "none",
         }
 
+    @property
+    def native(self) -> bool:
+        """Whether the model runs its inner loops in the C extension (``_native.pyx``)."""
+        compiled = self.model.compiled if self.model else None
+        return compiled is not None and compiled.features._native is not None
+
     # -- public API -----------------------------------------------------------------
 
     def check(self, text: str, fmt: str = "text", options: CheckOptions | None = None) -> Report:

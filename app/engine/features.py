@@ -23,6 +23,7 @@ own ``transform`` on every training sentence.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from itertools import repeat
@@ -34,6 +35,21 @@ _SEPARATOR = "\n"
 _NON_ASCII = re.compile("[^\\x00-\\x7f]+")
 _FEW_KEYS = 2048  # look-ups up to which a dict is faster than numpy probing
 _WHOLE_WORD = {r"\b\w\w+\b": 2, r"\b\w[\w'%-]*\b|[!?$%]": 1}
+# the token patterns the C tokeniser of ``_native.cells`` knows, as its
+# (characters a word may hold besides \w, shortest word, one-character tokens)
+_NATIVE_TOKENS = {r"\b\w\w+\b": ("", 2, ""), r"\b\w[\w'%-]*\b|[!?$%]": ("'%-", 1, "!?$%")}
+
+
+def _native_module() -> Any:
+    """``app.engine._native`` when it was built and not switched off
+    (``REDFLAG_NATIVE=0``), else ``None``: the numpy code then does the same."""
+    if os.environ.get("REDFLAG_NATIVE", "1") == "0":
+        return None
+    try:
+        from app.engine import _native
+    except ImportError:
+        return None
+    return _native
 
 
 def _strip_accents(text: str) -> str:
@@ -91,6 +107,10 @@ class _KeyTable:
     def _home(self, keys: np.ndarray) -> np.ndarray:
         hashed = (keys.astype(np.uint64) * self._MULTIPLIER) >> self._shift
         return hashed.astype(np.int64)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """What ``_native.cells`` probes: keys, values, the hash's shift and mask."""
+        return self._keys, self._values, int(self._shift), self._mask
 
     def get(self, keys: np.ndarray) -> np.ndarray:
         """The value of each key, or -1."""
@@ -191,6 +211,17 @@ class TfidfFeatures:
             begins = np.zeros(self.base, dtype=bool)
             begins[[ids[0] for ids, _ in grams[n]]] = True
             self._begins.append(begins)
+        self._native = _native_module() if token_pattern in _NATIVE_TOKENS else None
+        if self._native is not None:
+            self._native_args = (
+                token_ids,
+                self._unigram,
+                [b.view(np.uint8) for b in self._begins],
+                [None if t is None else t.arrays() for t in self._tables],
+                self.base,
+                self.max_n,
+                *_NATIVE_TOKENS[token_pattern],
+            )
 
     def _key(self, ids: list[int]) -> int:
         key = 0
@@ -271,6 +302,15 @@ class TfidfFeatures:
         joined = _SEPARATOR.join(t.replace(_SEPARATOR, " ") for t in texts).lower()
         if self.strip_accents:
             joined = _strip_accents(joined)
+        if self._native is not None:
+            cell_rows, columns, counts = self._native.cells(joined, *self._native_args)
+        else:
+            cell_rows, columns, counts = self._cells(joined)
+        return self._weigh(n_rows, cell_rows, columns, counts)
+
+    def _cells(self, joined: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The distinct (row, column) cells of the sentences of ``joined``, sorted, and
+        how often each occurs."""
         tokens = self._tokens(joined)
         ids = np.fromiter(map(self._token_get, tokens, repeat(-1)), np.int64, len(tokens))
         is_sep = ids == self.separator_id
@@ -301,8 +341,11 @@ class TfidfFeatures:
             found_features.append(found[hit])
         cells = np.concatenate(found_rows) * self.n_features + np.concatenate(found_features)
         cells, counts = np.unique(cells, return_counts=True)
-        cell_rows = cells // self.n_features
-        columns = cells % self.n_features
+        return cells // self.n_features, cells % self.n_features, counts
+
+    def _weigh(
+        self, n_rows: int, cell_rows: np.ndarray, columns: np.ndarray, counts: np.ndarray
+    ) -> Features:
         # the weighting of scikit-learn's TfidfTransformer, operation for operation
         values = counts.astype(np.float32)
         if self.sublinear_tf:

@@ -1,0 +1,22 @@
+# Types of the C extension built from _native.pyx (optional; see setup.py).
+import numpy as np
+
+def cells(
+    text: str,
+    token_ids: dict[str, int],
+    unigram: np.ndarray,
+    begins: list[np.ndarray],
+    tables: list[tuple[np.ndarray, np.ndarray, int, int] | None],
+    base: int,
+    max_n: int,
+    extra: str,
+    min_len: int,
+    singles: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+def product(
+    rows: np.ndarray,
+    columns: np.ndarray,
+    values: np.ndarray,
+    weights: np.ndarray,
+    n_rows: int,
+) -> np.ndarray: ...

@@ -1,0 +1,271 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""The model's two inner loops in C (issue 7): tokens to TF-IDF cells, and cells times weights.
+
+Optional: ``app.engine.features`` and ``app.engine.inference`` use this module when it
+was built (``setup.py``; it needs a C compiler) and otherwise do the same in numpy.
+Both give the same numbers, bit for bit (``tests/engine/test_native.py``): this only
+removes the per-call cost of some forty small numpy calls, which was most of the
+model's time on a 5 KB page.
+"""
+
+from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject
+from libc.stdint cimport int64_t, uint64_t
+from libc.stdlib cimport free, malloc, qsort, realloc
+
+import numpy as np
+
+cdef extern from "Python.h":
+    bint Py_UNICODE_ISALNUM(Py_UCS4 ch)
+    int PyUnicode_KIND(object o)
+    void *PyUnicode_DATA(object o)
+    Py_UCS4 PyUnicode_READ(int kind, void *data, Py_ssize_t index)
+    object PyUnicode_Substring(object s, Py_ssize_t start, Py_ssize_t end)
+
+
+cdef enum:
+    MAX_N = 16  # the longest n-gram
+
+
+cdef inline bint _is_word(Py_UCS4 c) noexcept:
+    # the \w of Python's re module for str patterns
+    if c < 128:
+        return (u'a' <= c <= u'z') or (u'A' <= c <= u'Z') or (u'0' <= c <= u'9') or c == u'_'
+    return Py_UNICODE_ISALNUM(c)
+
+
+cdef inline bint _has(const unsigned char *ascii, Py_UCS4 c) noexcept:
+    return c < 128 and ascii[c]
+
+
+cdef int _ascii_set(str chars, unsigned char *out) except -1:
+    cdef Py_UCS4 x
+    for x in range(128):
+        out[x] = 0
+    for x in chars:
+        if x >= 128 or _is_word(x):
+            raise ValueError(f"{chars!r}: only ASCII characters other than \\w")
+        out[x] = 1
+    return 0
+
+
+cdef struct _Buf:
+    int64_t *data
+    Py_ssize_t size
+    Py_ssize_t cap
+
+
+cdef int _push(_Buf *b, int64_t v) except -1:
+    cdef int64_t *grown
+    if b.size == b.cap:
+        b.cap = b.cap * 2 if b.cap else 256
+        grown = <int64_t *> realloc(b.data, b.cap * sizeof(int64_t))
+        if grown == NULL:
+            raise MemoryError()
+        b.data = grown
+    b.data[b.size] = v
+    b.size += 1
+    return 0
+
+
+cdef int _cmp(const void *a, const void *b) noexcept nogil:
+    cdef int64_t x = (<const int64_t *> a)[0]
+    cdef int64_t y = (<const int64_t *> b)[0]
+    return (x > y) - (x < y)
+
+
+cdef struct _Grams:
+    # per n-gram length n (2 .. max_n): which token ids begin one, and the hash table
+    const unsigned char *begins[MAX_N + 1]
+    const int64_t *keys[MAX_N + 1]
+    const int64_t *values[MAX_N + 1]
+    uint64_t shift[MAX_N + 1]
+    int64_t mask[MAX_N + 1]
+    const int64_t *unigram
+    int64_t base
+    int max_n
+
+
+cdef inline int64_t _lookup(const _Grams *g, int n, int64_t key) noexcept:
+    cdef int64_t slot = <int64_t> ((<uint64_t> key * <uint64_t> 0x9E3779B97F4A7C15) >> g.shift[n])
+    cdef int64_t stored
+    while True:
+        slot &= g.mask[n]
+        stored = g.keys[n][slot]
+        if stored == key:
+            return g.values[n][slot]
+        if stored == -1:
+            return -1
+        slot += 1
+
+
+cdef int _row(
+    _Buf *ids, _Buf *found, _Buf *out_rows, _Buf *out_cols, _Buf *out_counts, int64_t row,
+    const _Grams *g,
+) except -1:
+    """The cells of one sentence from its token ids (-1: a token in no n-gram)."""
+    cdef Py_ssize_t t, m, k, n_ids = ids.size
+    cdef int n
+    cdef int64_t key, f, tid
+    found.size = 0
+    for t in range(n_ids):
+        tid = ids.data[t]
+        if tid >= 0:
+            f = g.unigram[tid]
+            if f >= 0:
+                _push(found, f)
+    for n in range(2, g.max_n + 1):
+        if n_ids < n or g.keys[n] == NULL:
+            continue
+        for t in range(n_ids - n + 1):
+            tid = ids.data[t]
+            if tid < 0 or not g.begins[n][tid]:
+                continue
+            key = tid
+            for m in range(t + 1, t + n):
+                if ids.data[m] < 0:
+                    key = -1
+                    break
+                key = key * g.base + ids.data[m]
+            if key < 0:
+                continue
+            f = _lookup(g, n, key)
+            if f >= 0:
+                _push(found, f)
+    if found.size == 0:
+        return 0
+    qsort(found.data, found.size, sizeof(int64_t), _cmp)
+    k = 0
+    while k < found.size:
+        m = k + 1
+        while m < found.size and found.data[m] == found.data[k]:
+            m += 1
+        _push(out_rows, row)
+        _push(out_cols, found.data[k])
+        _push(out_counts, m - k)
+        k = m
+    return 0
+
+
+cdef object _array(_Buf *b):
+    out = np.empty(b.size, dtype=np.int64)
+    cdef int64_t[::1] view = out
+    cdef Py_ssize_t i
+    for i in range(b.size):
+        view[i] = b.data[i]
+    return out
+
+
+def cells(
+    str text,
+    dict token_ids,
+    const int64_t[::1] unigram,
+    list begins,
+    list tables,
+    int64_t base,
+    int max_n,
+    str extra,
+    int min_len,
+    str singles,
+):
+    """The sorted, distinct cells (row, column) of the sentences in ``text``, one per
+    line, and how often each occurs: what ``TfidfFeatures`` computes in numpy.
+
+    Tokens are those of the pattern ``\\b\\w[\\w<extra>]*\\b|[<singles>]`` (or, with
+    ``min_len`` 2 and no extras, ``\\b\\w\\w+\\b``).  ``begins[n]`` (uint8 per token id)
+    says which tokens begin an n-gram of the vocabulary, ``tables[n]`` is the hash
+    table ``(keys, values, shift, mask)`` of ``_KeyTable`` for n-grams of length n."""
+    cdef _Buf ids, found, rows, cols, counts
+    ids.data = found.data = rows.data = cols.data = counts.data = NULL
+    ids.size = found.size = rows.size = cols.size = counts.size = 0
+    ids.cap = found.cap = rows.cap = cols.cap = counts.cap = 0
+    cdef Py_ssize_t i = 0, j, end, n = len(text)
+    cdef int64_t row = 0, tid
+    cdef Py_UCS4 c, d
+    cdef bint prev_word = False, w
+    cdef PyObject *hit
+    cdef _Grams g
+    cdef const unsigned char[::1] begin
+    cdef const int64_t[::1] keys, values
+    cdef int k
+    cdef unsigned char in_word[128]
+    cdef unsigned char single[128]
+    _ascii_set(extra, in_word)
+    _ascii_set(singles, single)
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void *data = PyUnicode_DATA(text)
+    if not 1 <= max_n <= MAX_N or len(begins) <= max_n or len(tables) <= max_n:
+        raise ValueError(f"n-grams of 1 to {MAX_N} tokens, with begins and tables up to max_n")
+    g.unigram = &unigram[0]
+    g.base = base
+    g.max_n = max_n
+    for k in range(2, max_n + 1):
+        g.keys[k] = NULL
+        if tables[k] is not None:
+            begin = begins[k]
+            keys, values, g.shift[k], g.mask[k] = tables[k]
+            g.begins[k], g.keys[k], g.values[k] = &begin[0], &keys[0], &values[0]
+    try:
+        while i < n:
+            c = PyUnicode_READ(kind, data, i)
+            if c == u'\n':
+                _row(&ids, &found, &rows, &cols, &counts, row, &g)
+                ids.size = 0
+                row += 1
+                prev_word = False
+                i += 1
+                continue
+            w = _is_word(c)
+            if w and not prev_word:
+                j = i + 1
+                end = j
+                while j < n:
+                    d = PyUnicode_READ(kind, data, j)
+                    if _is_word(d):
+                        j += 1
+                        end = j
+                    elif _has(in_word, d):
+                        j += 1
+                    else:
+                        break
+                if end - i >= min_len:
+                    hit = PyDict_GetItem(token_ids, PyUnicode_Substring(text, i, end))
+                    tid = -1 if hit == NULL else <int64_t> (<object> hit)
+                    _push(&ids, tid)
+                i = end
+                prev_word = True
+                continue
+            if not w and _has(single, c):
+                hit = PyDict_GetItem(token_ids, PyUnicode_Substring(text, i, i + 1))
+                tid = -1 if hit == NULL else <int64_t> (<object> hit)
+                _push(&ids, tid)
+            prev_word = w
+            i += 1
+        _row(&ids, &found, &rows, &cols, &counts, row, &g)
+        return _array(&rows), _array(&cols), _array(&counts)
+    finally:
+        free(ids.data)
+        free(found.data)
+        free(rows.data)
+        free(cols.data)
+        free(counts.data)
+
+
+def product(
+    const int64_t[::1] rows,
+    const int64_t[::1] columns,
+    const float[::1] values,
+    const double[:, ::1] weights,
+    Py_ssize_t n_rows,
+):
+    """``csr_matrix((values, (rows, columns))) @ weights`` for cells sorted by row and
+    column, summed in the order scipy's ``csr_matvecs`` sums them."""
+    cdef Py_ssize_t k, i, j, width = weights.shape[1]
+    out = np.zeros((n_rows, width), dtype=np.float64)
+    cdef double[:, ::1] o = out
+    cdef double v
+    for i in range(rows.shape[0]):
+        v = values[i]
+        for k in range(width):
+            o[rows[i], k] += v * weights[columns[i], k]
+    return out
