@@ -41,7 +41,7 @@ from app.engine.finding import (
 )
 from app.engine.formats import Document, line_starts, parse
 from app.engine.model import Model, load_model
-from app.engine.normalize import Utf8Index, normalize
+from app.engine.normalize import Utf8Index, has_lone_surrogate, normalize
 from app.engine.risk import document_findings, risk_of
 from app.engine.rules.kinds import Match, compile_re2
 from app.engine.rules.loader import RuleSet, load_rules
@@ -75,15 +75,6 @@ def _calm(doc: Document) -> Document:
         last = end
     parts.append(doc.text[last:])
     return replace(doc, text="".join(parts))
-
-
-def _encodable(text: str) -> bool:
-    """No lone surrogates (encoding is several times faster than searching for them)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 class CheckTimeout(RuntimeError):
@@ -232,7 +223,11 @@ class Engine:
     def _prepare(self, text: str, fmt: str) -> _Prepared:
         # Lone surrogates are read as U+FFFD, one for one, so every offset holds and
         # findings still quote the caller's original text.
-        safe = text if text.isascii() or _encodable(text) else _LONE_SURROGATE.sub("\ufffd", text)
+        safe = (
+            text
+            if text.isascii() or not has_lone_surrogate(text)
+            else _LONE_SURROGATE.sub("\ufffd", text)
+        )
         doc = parse(safe, fmt)
         doc.source = text
         sentences = split_sentences(_calm(doc))

@@ -14,8 +14,9 @@ from typing import Literal
 from urllib.parse import parse_qsl
 
 from app.api.languagetool.errors import LTError
-from app.api.languagetool.text import AnnotatedText, has_lone_surrogate
+from app.api.languagetool.text import AnnotatedText
 from app.engine import CATEGORIES
+from app.engine.normalize import has_lone_surrogate
 
 
 @dataclass(frozen=True, slots=True)

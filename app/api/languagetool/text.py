@@ -120,14 +120,6 @@ class AnnotatedText:
         return o_start, o_end
 
 
-def has_lone_surrogate(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 class Utf16:
     """UTF-16 offsets of one string: a character above U+FFFF counts twice, as in Java."""
 
