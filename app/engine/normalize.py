@@ -54,7 +54,7 @@ def normalize(text: str) -> str:
 
 _UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
 _NO_MATCH = (-1, -1)
-_LIST_MAPS = 1 << 16  # bytes up to which the offset maps are Python lists, not arrays
+_FEW_SPANS = 16  # spans up to which offsets are mapped one by one rather than with numpy
 
 
 def byte_spans(pattern: Any, data: bytes, pos: int = 0, endpos: int | None = None) -> list[Any]:
@@ -102,9 +102,11 @@ class Utf8Index:
     def __init__(self, text: str) -> None:
         self.text = text
         self.data = text.encode("utf-8", "replace")  # a lone surrogate becomes one "?"
-        self._char_of_byte: np.ndarray | list[int] | None = None
-        self._byte_of_char: np.ndarray | list[int] | None = None
+        self._char_of_byte: np.ndarray | None = None
+        self._byte_of_char: np.ndarray | None = None
         if len(self.data) != len(text):
+            # numpy arrays, never lists: turning a page's maps into lists cost more than
+            # all the look-ups they answer (issue 7)
             raw = np.frombuffer(self.data, dtype=np.uint8)
             starts = (raw & 0xC0) != 0x80
             char_of_byte = np.empty(len(raw) + 1, dtype=np.int64)
@@ -116,18 +118,14 @@ class Utf8Index:
             byte_of_char[:-1] = np.flatnonzero(starts)
             byte_of_char[-1] = len(self.data)
             self._byte_of_char = byte_of_char
-            if len(self.data) <= _LIST_MAPS:
-                # a page: Python lists answer single look-ups several times faster
-                self._char_of_byte = char_of_byte.tolist()
-                self._byte_of_char = byte_of_char.tolist()
 
     def spans_to_bytes(self, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """:meth:`to_bytes` for many spans at once."""
         boc = self._byte_of_char
         if boc is None or not spans:
             return spans
-        if isinstance(boc, list):
-            return [(boc[s], boc[e]) for s, e in spans]
+        if len(spans) <= _FEW_SPANS:
+            return [(int(boc[s]), int(boc[e])) for s, e in spans]
         return [(s, e) for s, e in boc[np.asarray(spans, dtype=np.int64)].tolist()]
 
     def chars_of(self, starts: list[int], ends: list[int]) -> tuple[list[int], list[int]]:
@@ -135,8 +133,8 @@ class Utf8Index:
         cob = self._char_of_byte
         if cob is None or not starts:
             return starts, ends
-        if isinstance(cob, list):
-            return [cob[s] for s in starts], [cob[e - 1] + 1 for e in ends]
+        if len(starts) <= _FEW_SPANS:
+            return [int(cob[s]) for s in starts], [int(cob[e - 1]) + 1 for e in ends]
         s = cob[np.asarray(starts, dtype=np.int64)]
         e = cob[np.asarray(ends, dtype=np.int64) - 1] + 1
         return s.tolist(), e.tolist()
@@ -167,8 +165,8 @@ class Utf8Index:
         cob = self._char_of_byte
         if cob is None or not spans:
             return [(b0 + s, b0 + e) for s, e in spans] if b0 else spans
-        if isinstance(cob, list):
-            return [(cob[b0 + s], cob[b0 + e - 1] + 1) for s, e in spans]
+        if len(spans) <= _FEW_SPANS:
+            return [(int(cob[b0 + s]), int(cob[b0 + e - 1]) + 1) for s, e in spans]
         flat = np.array(spans, dtype=np.int64) + b0
         chars = np.stack((cob[flat[:, 0]], cob[flat[:, 1] - 1] + 1), axis=1)
         return [(s, e) for s, e in chars.tolist()]
