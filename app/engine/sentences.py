@@ -12,7 +12,8 @@ heading or list item.
 
 from __future__ import annotations
 
-from ctypes import byref, c_char_p, c_int, c_int32, create_string_buffer
+import threading
+from ctypes import Array, byref, c_char, c_char_p, c_int, c_int32, string_at
 from typing import Any
 
 import blingfire
@@ -23,6 +24,33 @@ from app.engine.formats import Document
 _LIB: Any = blingfire.blingfire
 _BATCH = 1_000_000
 _FEW = 32  # spans of a single block are cut without numpy
+_KEEP = 1 << 16  # bytes of text up to which a thread keeps its buffers (1.2 MB) for the next call
+
+
+class _Buffers(threading.local):
+    """Bling Fire's output buffers, kept per thread: allocating and zeroing them for
+    every page cost a third as much as the splitting."""
+
+    size = 0
+    out: Array[c_char]
+    starts: Array[c_int32]
+    ends: Array[c_int32]
+
+
+_BUFFERS = _Buffers()
+
+
+def _buffers(n: int) -> tuple[Array[c_char], Array[c_int32], Array[c_int32], int]:
+    """Buffers for the output of an ``n``-byte text: text, starts and ends, each of
+    ``n * 2 + 16`` items as Bling Fire's own wrapper makes them."""
+    size = n * 2 + 16
+    kept = _BUFFERS
+    if kept.size >= size:
+        return kept.out, kept.starts, kept.ends, kept.size
+    out, starts, ends = (c_char * size)(), (c_int32 * size)(), (c_int32 * size)()
+    if n <= _KEEP:
+        kept.out, kept.starts, kept.ends, kept.size = out, starts, ends, size
+    return out, starts, ends, size
 
 
 def _bling(text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -31,15 +59,17 @@ def _bling(text: str) -> tuple[np.ndarray, np.ndarray]:
     n = len(data)
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    out = create_string_buffer(n * 2 + 16)
-    starts = (c_int32 * (n * 2 + 16))()
-    ends = (c_int32 * (n * 2 + 16))()
+    out, starts, ends, size = _buffers(n)
     count = _LIB.TextToSentencesWithOffsets(
-        c_char_p(data), c_int(n), byref(out), byref(starts), byref(ends), c_int(len(out))
+        c_char_p(data), c_int(n), byref(out), byref(starts), byref(ends), c_int(size)
     )
-    if count <= 0 or count > len(out):
+    if count <= 0 or count > size:
         return np.array([0]), np.array([len(text)])
-    k = out.value.count(b"\n") + 1
+    # the sentences, one a line, end with a NUL (the buffer may hold an older call's
+    # output after it); a NUL in the text ends them early, as it always has here
+    written = string_at(out, count)
+    nul = written.find(b"\0")
+    k = (written if nul < 0 else written[:nul]).count(b"\n") + 1
     b_starts = np.frombuffer(memoryview(starts), dtype=np.int32, count=k).astype(np.int64)
     b_ends = np.frombuffer(memoryview(ends), dtype=np.int32, count=k).astype(np.int64)
     if n == len(text):  # ASCII: bytes are characters

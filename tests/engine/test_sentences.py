@@ -1,0 +1,84 @@
+"""Sentence spans: Bling Fire's, with character offsets, never crossing a block."""
+
+from __future__ import annotations
+
+import threading
+
+import blingfire
+import pytest
+
+from app.engine.formats import parse
+from app.engine.sentences import split_sentences
+
+TEXTS = [
+    "Hello there. This is é café. Ok!",
+    "Stem cells “cure” everything — or so they say. Ask your doctor? Yes.",
+    "One sentence without a full stop",
+    "Dr. Smith treated 2,000 patients. 𝄞 Music helps. End.",
+]
+
+
+def _reference(text: str) -> list[tuple[int, int]]:
+    """Bling Fire's own Python wrapper (character offsets, mapped in Python), trimmed."""
+    _, offsets = blingfire.text_to_sentences_and_offsets(text)
+    out = []
+    for s, e in offsets:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_one_block_gives_bling_fires_sentences(text: str) -> None:
+    doc = parse(text, "text")
+    assert split_sentences(doc) == _reference(text)
+
+
+def test_sentences_never_cross_blocks() -> None:
+    doc = parse(
+        "# A heading without a stop\n\nFirst paragraph. Second one.\n\n- a list item", "markdown"
+    )
+    spans = split_sentences(doc)
+    assert [doc.text[s:e] for s, e in spans] == [
+        "A heading without a stop",
+        "First paragraph.",
+        "Second one.",
+        "a list item",
+    ]
+    for s, e in spans:
+        assert any(b0 <= s and e <= b1 for b0, b1 in doc.blocks)
+
+
+def test_buffers_kept_from_a_longer_text_do_not_leak_into_a_shorter_one() -> None:
+    long_text = " ".join(f"Sentence number {i} is here." for i in range(400))
+    short = parse("Short one. Another", "text")
+    alone = split_sentences(short)
+    split_sentences(parse(long_text, "text"))
+    assert split_sentences(short) == alone == [(0, 10), (11, 18)]
+
+
+def test_a_nul_in_the_text_is_handled() -> None:
+    doc = parse("Before the nul.\x00 After it. And more.", "text")
+    spans = split_sentences(doc)
+    assert spans and all(0 <= s < e <= len(doc.text) for s, e in spans)
+    assert spans == sorted(spans)
+
+
+def test_threads_split_at_the_same_time() -> None:
+    docs = [parse(" ".join([t] * (k + 1)), "text") for k, t in enumerate(TEXTS * 5)]
+    expected = [split_sentences(d) for d in docs]
+    results: dict[int, list[list[tuple[int, int]]]] = {}
+
+    def work(k: int) -> None:
+        results[k] = [split_sentences(d) for d in docs for _ in range(5)][::5]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(results[k] == expected for k in range(4))
