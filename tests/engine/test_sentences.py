@@ -21,15 +21,8 @@ TEXTS = [
 def _reference(text: str) -> list[tuple[int, int]]:
     """Bling Fire's own Python wrapper (character offsets, mapped in Python), trimmed."""
     _, offsets = blingfire.text_to_sentences_and_offsets(text)
-    out = []
-    for s, e in offsets:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
+    pieces = [(s, text[s:e]) for s, e in offsets]
+    return [(s + len(p) - len(p.lstrip()), s + len(p.rstrip())) for s, p in pieces if p.strip()]
 
 
 @pytest.mark.parametrize("text", TEXTS)
