@@ -26,13 +26,13 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import repeat
 from typing import Any
 
 import numpy as np
 
 _SEPARATOR = "\n"
-_NON_ASCII = re.compile("[^\\x00-\\x7f]+")
 _FEW_KEYS = 2048  # look-ups up to which a dict is faster than numpy probing
 _WHOLE_WORD = {r"\b\w\w+\b": 2, r"\b\w[\w'%-]*\b|[!?$%]": 1}
 # the token patterns the C tokeniser of ``_native.cells`` knows, as its
@@ -52,25 +52,39 @@ def _native_module() -> Any:
     return _native
 
 
+@lru_cache(maxsize=4096)
+def _strip_run(run: str) -> str:
+    """A run of non-ASCII characters, decomposed (NFKD) and without combining marks."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", run)
+    if decomposed.isascii():
+        return decomposed
+    return "".join([c for c in decomposed if not unicodedata.combining(c)])
+
+
 def _strip_accents(text: str) -> str:
     """scikit-learn's ``strip_accents_unicode`` (NFKD, then combining marks dropped).
 
     Applied to each run of non-ASCII characters only: ASCII characters never
     decompose and NFKD reorders combining marks only among themselves, so the
-    result is the same as for the whole text (or each sentence) at once."""
+    result is the same as for the whole text (or each sentence) at once.  The runs
+    are found with numpy (a page has a handful; a regular expression looking for
+    them took most of the time)."""
     if text.isascii():
         return text
-    import unicodedata
-
-    normalize, combining = unicodedata.normalize, unicodedata.combining
-
-    def strip(run: re.Match[str]) -> str:
-        decomposed = normalize("NFKD", run.group())
-        if decomposed.isascii():
-            return decomposed
-        return "".join([c for c in decomposed if not combining(c)])
-
-    return _NON_ASCII.sub(strip, text)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    where = np.flatnonzero(codes > 127)
+    gaps = np.flatnonzero(np.diff(where) > 1)
+    starts = where[np.r_[0, gaps + 1]].tolist()
+    ends = (where[np.r_[gaps, len(where) - 1]] + 1).tolist()
+    parts: list[str] = []
+    last = 0
+    for s, e in zip(starts, ends, strict=True):
+        parts += [text[last:s], _strip_run(text[s:e])]
+        last = e
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 class _KeyTable:

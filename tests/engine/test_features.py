@@ -5,9 +5,11 @@ from __future__ import annotations
 import joblib
 import numpy as np
 import pytest
-from sklearn.feature_extraction.text import TfidfVectorizer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer, strip_accents_unicode
 
-from app.engine.features import Features, TfidfFeatures
+from app.engine.features import Features, TfidfFeatures, _strip_accents
 from app.training.data import load_sentences
 from tests.conftest import MODEL_DIR, ROOT
 
@@ -99,3 +101,9 @@ def test_key_table_finds_every_key_and_only_those() -> None:
     assert (
         _KeyTable(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)).get(keys) == -1
     ).all()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ae \n.\u0301\u0327éÉçﬁ½²Ω𝄞ǅ\u200b"), max_size=40))
+def test_accents_stripped_as_scikit_learn_does(text: str) -> None:
+    assert _strip_accents(text) == strip_accents_unicode(text)
