@@ -1,9 +1,13 @@
 # Types of the C extension built from _native.pyx (optional; see setup.py).
 import numpy as np
 
+class TokenTable:
+    def __init__(self, token_ids: dict[str, int]) -> None: ...
+    def get(self, token: str) -> int: ...
+
 def cells(
     text: str,
-    token_ids: dict[str, int],
+    tokens: TokenTable,
     unigram: np.ndarray,
     begins: list[np.ndarray],
     tables: list[tuple[np.ndarray, np.ndarray, int, int] | None],

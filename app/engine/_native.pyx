@@ -8,8 +8,6 @@ removes the per-call cost of some forty small numpy calls, which was most of the
 model's time on a 5 KB page.
 """
 
-from cpython.dict cimport PyDict_GetItem
-from cpython.object cimport PyObject
 from libc.stdint cimport int64_t, uint64_t
 from libc.stdlib cimport free, malloc, qsort, realloc
 
@@ -20,7 +18,6 @@ cdef extern from "Python.h":
     int PyUnicode_KIND(object o)
     void *PyUnicode_DATA(object o)
     Py_UCS4 PyUnicode_READ(int kind, void *data, Py_ssize_t index)
-    object PyUnicode_Substring(object s, Py_ssize_t start, Py_ssize_t end)
 
 
 cdef enum:
@@ -32,6 +29,92 @@ cdef inline bint _is_word(Py_UCS4 c) noexcept:
     if c < 128:
         return (u'a' <= c <= u'z') or (u'A' <= c <= u'Z') or (u'0' <= c <= u'9') or c == u'_'
     return Py_UNICODE_ISALNUM(c)
+
+
+cdef inline uint64_t _mix(uint64_t h, Py_UCS4 c) noexcept:
+    # FNV-1a, one code point at a time
+    return (h ^ <uint64_t> c) * <uint64_t> 0x100000001B3
+
+
+cdef uint64_t _FNV_OFFSET = 0xCBF29CE484222325
+
+
+cdef struct _Slot:
+    uint64_t hash
+    Py_ssize_t start  # where the token's code points start in the pool (-1: empty)
+    Py_ssize_t length
+    int64_t id
+
+
+cdef class TokenTable:
+    """The model's token strings and their ids, as an open-addressing hash table of
+    code points: a token is looked up where it lies in the text, without making a
+    Python string of it (that and a dict look-up were most of ``cells``' time)."""
+
+    cdef Py_UCS4 *pool  # every token's code points, one after another
+    cdef _Slot *slots  # one cache line holds a slot: a probe reads one
+    cdef uint64_t mask
+
+    def __cinit__(self, dict token_ids):
+        cdef Py_ssize_t total = 0, at = 0, size = 16, k
+        cdef uint64_t h, slot
+        cdef Py_UCS4 c
+        for token in token_ids:
+            total += len(<str> token)
+        while size < 2 * len(token_ids):
+            size *= 2
+        self.mask = size - 1
+        self.pool = <Py_UCS4 *> malloc((total + 1) * sizeof(Py_UCS4))
+        self.slots = <_Slot *> malloc(size * sizeof(_Slot))
+        if self.pool == NULL or self.slots == NULL:
+            raise MemoryError()
+        for k in range(size):
+            self.slots[k].start = -1
+        for token, tid in token_ids.items():
+            h = _FNV_OFFSET
+            for c in <str> token:
+                h = _mix(h, c)
+            slot = h & self.mask
+            while self.slots[slot].start >= 0:
+                slot = (slot + 1) & self.mask
+            self.slots[slot].hash = h
+            self.slots[slot].start = at
+            self.slots[slot].length = len(<str> token)
+            self.slots[slot].id = tid
+            for c in <str> token:
+                self.pool[at] = c
+                at += 1
+
+    def __dealloc__(self):
+        free(self.pool)
+        free(self.slots)
+
+    cdef int64_t find(
+        self, int kind, void *data, Py_ssize_t begin, Py_ssize_t end, uint64_t h
+    ) noexcept:
+        """The id of the token ``text[begin:end]`` whose hash is ``h``, or -1."""
+        cdef uint64_t slot = h & self.mask
+        cdef Py_ssize_t k, n = end - begin, at
+        cdef _Slot *entry = &self.slots[slot]
+        while entry.start >= 0:
+            if entry.hash == h and entry.length == n:
+                at = entry.start
+                for k in range(n):
+                    if self.pool[at + k] != PyUnicode_READ(kind, data, begin + k):
+                        break
+                else:
+                    return entry.id
+            slot = (slot + 1) & self.mask
+            entry = &self.slots[slot]
+        return -1
+
+    def get(self, str token):
+        """The id of ``token``, or -1 (for tests)."""
+        cdef uint64_t h = _FNV_OFFSET
+        cdef Py_UCS4 c
+        for c in token:
+            h = _mix(h, c)
+        return self.find(PyUnicode_KIND(token), PyUnicode_DATA(token), 0, len(token), h)
 
 
 cdef inline bint _has(const unsigned char *ascii, Py_UCS4 c) noexcept:
@@ -158,7 +241,7 @@ cdef object _array(_Buf *b):
 
 def cells(
     str text,
-    dict token_ids,
+    TokenTable tokens,
     const int64_t[::1] unigram,
     list begins,
     list tables,
@@ -179,11 +262,11 @@ def cells(
     ids.data = found.data = rows.data = cols.data = counts.data = NULL
     ids.size = found.size = rows.size = cols.size = counts.size = 0
     ids.cap = found.cap = rows.cap = cols.cap = counts.cap = 0
-    cdef Py_ssize_t i = 0, j, end, n = len(text)
-    cdef int64_t row = 0, tid
+    cdef Py_ssize_t i = 0, j, at, end, n = len(text)
+    cdef int64_t row = 0
     cdef Py_UCS4 c, d
     cdef bint prev_word = False, w
-    cdef PyObject *hit
+    cdef uint64_t h
     cdef _Grams g
     cdef const unsigned char[::1] begin
     cdef const int64_t[::1] keys, values
@@ -219,6 +302,7 @@ def cells(
             if w and not prev_word:
                 j = i + 1
                 end = j
+                h = _mix(_FNV_OFFSET, c)
                 while j < n:
                     d = PyUnicode_READ(kind, data, j)
                     if _is_word(d):
@@ -229,16 +313,14 @@ def cells(
                     else:
                         break
                 if end - i >= min_len:
-                    hit = PyDict_GetItem(token_ids, PyUnicode_Substring(text, i, end))
-                    tid = -1 if hit == NULL else <int64_t> (<object> hit)
-                    _push(&ids, tid)
+                    for at in range(i + 1, end):
+                        h = _mix(h, PyUnicode_READ(kind, data, at))
+                    _push(&ids, tokens.find(kind, data, i, end, h))
                 i = end
                 prev_word = True
                 continue
             if not w and _has(single, c):
-                hit = PyDict_GetItem(token_ids, PyUnicode_Substring(text, i, i + 1))
-                tid = -1 if hit == NULL else <int64_t> (<object> hit)
-                _push(&ids, tid)
+                _push(&ids, tokens.find(kind, data, i, i + 1, _mix(_FNV_OFFSET, c)))
             prev_word = w
             i += 1
         _row(&ids, &found, &rows, &cols, &counts, row, &g)

@@ -228,7 +228,7 @@ class TfidfFeatures:
         self._native = _native_module() if token_pattern in _NATIVE_TOKENS else None
         if self._native is not None:
             self._native_args = (
-                token_ids,
+                self._native.TokenTable(token_ids),
                 self._unigram,
                 [b.view(np.uint8) for b in self._begins],
                 [None if t is None else t.arrays() for t in self._tables],

@@ -32,6 +32,19 @@ def test_built_wherever_a_c_compiler_is() -> None:
         assert native is not None, "run scripts/bootstrap.sh (pip install -e .) to build it"
 
 
+@built
+def test_token_table_finds_every_token_and_only_those() -> None:
+    assert native is not None
+    tokens = {t: k for k, t in enumerate(["stem", "cells", "café", "𝄞", "$", "a", "ab", "ba"])}
+    table = native.TokenTable(tokens)
+    assert all(table.get(t) == k for t, k in tokens.items())
+    for absent in ["", "ste", "stems", "cafe", "Stem", "aa", "b", "𝄞𝄞", "%"]:
+        assert table.get(absent) == -1
+    vocabulary = _shipped().features._token_get.__self__
+    big = native.TokenTable(vocabulary)
+    assert all(big.get(t) == k for t, k in vocabulary.items())
+
+
 @functools.cache
 def _shipped() -> CompiledModel:
     return CompiledModel.load(MODEL_DIR / "redflag.npz")
