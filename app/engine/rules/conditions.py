@@ -11,12 +11,9 @@ import bisect
 import re
 from collections.abc import Iterable
 from importlib import resources
-from typing import Any
-
-import ahocorasick
 
 from app.engine.normalize import Utf8Index, is_word_char
-from app.engine.rules.kinds import Match, compile_re2
+from app.engine.rules.kinds import Hit, Lexicon, Match, compile_re2
 from app.engine.rules.schema import Rule, RuleError
 from app.engine.yaml_data import load_yaml
 
@@ -53,16 +50,17 @@ SHORT_NAME = 3
 
 
 class ConditionMatcher:
-    def __init__(self, rules: list[Rule]) -> None:
+    """The conditions rules; the names are found in the shared :class:`Lexicon`'s pass
+    (the short ones with RE2)."""
+
+    def __init__(self, rules: list[Rule], lexicon: Lexicon) -> None:
         self.rules = rules
-        self._auto: Any = ahocorasick.Automaton()
         self._short: dict[str, str] = {}
-        for name, system in load_lexicon().items():
+        for name, system in load_lexicon().items() if rules else ():
             if len(name) <= SHORT_NAME and name.isascii() and name.isalnum():
                 self._short[name] = system
             else:
-                self._auto.add_word(name, (len(name), system))
-        self._auto.make_automaton()
+                lexicon.add(name, self, system)
         alternatives = "|".join(sorted(map(re.escape, self._short), key=len, reverse=True))
         self._short_re = compile_re2(rf"\b(?:{alternatives})\b".encode(), "short condition names")
         for rule in rules:
@@ -72,19 +70,21 @@ class ConditionMatcher:
                     f"{rule.path}: rule {rule.id!r}: min_systems must be an integer >= 2"
                 )
 
-    def _all(self, index: Utf8Index) -> list[tuple[int, int, str]]:
+    def _all(self, index: Utf8Index, hits: list[Hit]) -> list[tuple[int, int, str]]:
         """Every whole-word mention (start, end, system) in the text, nested ones included,
         sorted by start, longest first."""
         text = index.text
         n = len(text)
         found: list[tuple[int, int, str]] = []
-        for end_idx, (length, system) in self._auto.iter(text):
-            s, e = end_idx - length + 1, end_idx + 1
-            if s > 0 and is_word_char(text[s - 1]):
-                continue
-            if e < n and is_word_char(text[e]):
-                continue
-            found.append((s, e, system))
+        for s, e, payloads in hits:
+            for owner, system in payloads:
+                if owner is not self:
+                    continue
+                if s > 0 and is_word_char(text[s - 1]):
+                    continue
+                if e < n and is_word_char(text[e]):
+                    continue
+                found.append((s, e, system))
         if self._short:
             # RE2's \b knows only ASCII letters: a name next to another letter ("éms") is
             # found too, and dropped here, so exactly the automaton's whole words remain
@@ -95,12 +95,14 @@ class ConditionMatcher:
         found.sort(key=lambda m: (m[0], -(m[1] - m[0])))
         return found
 
-    def find(self, index: Utf8Index, sentences: list[tuple[int, int]]) -> list[Match]:
+    def find(
+        self, index: Utf8Index, sentences: list[tuple[int, int]], hits: list[Hit]
+    ) -> list[Match]:
         """Matches in each sentence; one pass over the whole text (a mention never crosses
         a sentence, so each sentence gets the mentions that lie inside it)."""
         if not self.rules:
             return []
-        raw = self._all(index) if sentences else []
+        raw = self._all(index, hits) if sentences else []
         if len(raw) < 2:
             return []
         # each mention to the sentence that holds it; only sentences with two or more

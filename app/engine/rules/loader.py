@@ -12,6 +12,7 @@ from app.engine.finding import CATEGORIES
 from app.engine.normalize import Utf8Index, byte_spans
 from app.engine.rules.conditions import ConditionMatcher
 from app.engine.rules.kinds import (
+    Lexicon,
     Match,
     PhraseMatcher,
     compile_pattern,
@@ -42,7 +43,8 @@ class RuleSet:
         self.categories = {c.id: c for c in categories}
         seen: dict[str, str] = {}
         self.rules: dict[str, CompiledRule] = {}
-        self._phrases = PhraseMatcher()
+        self._lexicon = Lexicon()
+        self._phrases = PhraseMatcher(self._lexicon)
         self._patterns: list[CompiledRule] = []
         condition_rules: list[Rule] = []
         for cat in categories:
@@ -89,7 +91,6 @@ class RuleSet:
                 else:
                     condition_rules.append(rule)
                 self.rules[rule.id] = compiled
-        self._phrases.build()
         # RE2 sets say, block by block, which patterns can match there.  Their automata
         # grow with the text they see; one pattern with a short word before a long gap
         # ("it ... is the standard of care") multiplied the shared automaton's size
@@ -103,7 +104,8 @@ class RuleSet:
                 continue
             sources = [_pattern_source(self._patterns[k].rule) for k in members]
             self._sets.append((compile_set(sources, memory), members))
-        self._conditions = ConditionMatcher(condition_rules)
+        self._conditions = ConditionMatcher(condition_rules, self._lexicon)
+        self._lexicon.build()
         self.version = ""
 
     def find(
@@ -111,10 +113,11 @@ class RuleSet:
     ) -> list[Match]:
         """All raw matches (before context), in no particular order.
 
-        Phrases: one Aho-Corasick pass.  Patterns: the RE2 sets say, block by block,
+        Phrases and condition names: one Aho-Corasick pass.  Patterns: the RE2 sets say, block by block,
         which patterns match there; only those run, over that block."""
         norm = index.text
-        matches = self._phrases.find(norm)
+        hits = self._lexicon.hits(norm)
+        matches = self._phrases.find(norm, hits)
         if self._sets:
             data = index.data
             starts: list[int] = []
@@ -140,7 +143,7 @@ class RuleSet:
                         rules.append(compiled.rule)
             char_starts, char_ends = index.chars_of(starts, ends)
             matches.extend(map(Match, char_starts, char_ends, rules))
-        matches.extend(self._conditions.find(index, sentences))
+        matches.extend(self._conditions.find(index, sentences, hits))
         return matches
 
     def excepted(self, rule_id: str, index: Utf8Index, start: int, end: int) -> bool:
