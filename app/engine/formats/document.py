@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import numpy as np
 
@@ -198,9 +199,13 @@ class DocumentBuilder:
         )
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def line_starts(source: str) -> list[int]:
     """Offsets at which each line of ``source`` starts (``\\n``, ``\\r\\n`` or ``\\r``)."""
-    starts = [0]
-    for m in re.finditer(r"\r\n|\r|\n", source):
-        starts.append(m.end())
-    return starts
+    if "\r" in source:
+        return [0, *(m.end() for m in _LINE_BREAK.finditer(source))]
+    # the common case, without a match object per line: where each line starts is the
+    # running sum of the lengths of the lines before it, each with its "\n"
+    return [0, *accumulate(len(line) + 1 for line in source.split("\n"))][:-1]
