@@ -283,24 +283,26 @@ class Engine:
 
     def _report(self, p: _Prepared, proba: np.ndarray | None, opts: CheckOptions) -> Report:
         raw = self._rule_findings(p)
-        # (sentence, category) pairs that a rule already covers
-        by_sentence_cat: dict[tuple[int, str], float] = {}
+        # the model's probability for each (sentence, category) pair a rule covers
+        covered: dict[tuple[int, str], float] = {}
+        half_threshold: dict[str, float] = {}
         if proba is not None and self.model is not None:
-            cat_index = {c: i for i, c in enumerate(CATEGORIES)}
+            rows = proba.tolist()  # numbers read one at a time: lists, not numpy
+            half_threshold = {
+                c: 0.5 * t for c, t in zip(CATEGORIES, self.model.thresholds.tolist(), strict=True)
+            }
+            column = {c: i for i, c in enumerate(CATEGORIES)}
             for si, m, _, _ in raw:
-                by_sentence_cat[(si, m.rule.category)] = float(
-                    proba[si, cat_index[m.rule.category]]
-                )
+                category = m.rule.category
+                covered[(si, category)] = rows[si][column[category]]
         sources = p.doc.spans_to_source(p.sentences)
         drafts: list[_Draft] = []
         for si, m, severity, confidence in raw:
             rule = m.rule
-            pm = by_sentence_cat.get((si, rule.category))
+            pm = covered.get((si, rule.category))
             if pm is not None:
                 confidence = (
-                    max(confidence, pm)
-                    if pm >= 0.5 * self._threshold(rule.category)
-                    else confidence * 0.9
+                    max(confidence, pm) if pm >= half_threshold[rule.category] else confidence * 0.9
                 )
             start, end = p.doc.span_to_source(m.start, m.end)
             drafts.append(
@@ -311,11 +313,7 @@ class Engine:
             )  # fmt: skip
         caution = p.ctx.caution_flags(p.sentences)
         if proba is not None and self.model is not None:
-            drafts.extend(
-                self._model_findings(
-                    p, proba, {(si, m.rule.category) for si, m, _, _ in raw}, sources, caution
-                )
-            )
+            drafts.extend(self._model_findings(p, proba, set(covered), sources, caution))
         findings, suppressed = self._filter(p, self._merge(drafts), opts)
         flagged = {f.sentence_start for f in findings}
         cautions = sum(
@@ -340,10 +338,6 @@ class Engine:
             },
             versions=self.versions,
         )
-
-    def _threshold(self, category: str) -> float:
-        assert self.model is not None
-        return float(self.model.thresholds[CATEGORIES.index(category)])
 
     def _model_findings(
         self,
