@@ -104,7 +104,10 @@ class LinearHead:
 
     def predict_proba(self, features: Features) -> np.ndarray:
         proba = 1.0 / (1.0 + np.exp(self.slopes * self.decision(features) + self.offsets))
-        return np.asarray(proba.reshape(proba.shape[0], -1, self.n_folds).mean(axis=2))
+        # the mean over folds as numpy's ``mean`` computes it (the same sum, then one
+        # division), without its per-call cost
+        folds = proba.reshape(proba.shape[0], -1, self.n_folds)
+        return np.asarray(np.add.reduce(folds, axis=2) / self.n_folds)
 
 
 class InferenceError(ValueError):
