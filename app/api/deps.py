@@ -10,12 +10,14 @@ from app.core.config import Settings
 from app.engine import CheckOptions, Engine
 
 
-def get_engine(request: Request) -> Engine:
+# ``async``: FastAPI runs a plain ``def`` dependency in its thread pool, two thread
+# hand-offs a request for what is an attribute read
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
