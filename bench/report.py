@@ -10,11 +10,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-T = TypeVar("T")
 
 
 @dataclass
@@ -39,18 +38,24 @@ class Timing:
         }
 
 
-def timed(fn: Callable[[], T], repeats: int) -> tuple[Timing, T]:
-    """Run ``fn`` ``repeats`` times; wall (perf_counter) and CPU (process_time) of each,
-    and the last result."""
-    wall, cpu = [], []
-    result: T | None = None
+def timed_alternately(fns: Sequence[Callable[[], Any]], repeats: int) -> list[tuple[Timing, Any]]:
+    """Run each of ``fns`` ``repeats`` times, in turn each round (``a b a b ...``), so a
+    drift in the machine's speed falls on all of them alike and their ratio holds; per
+    function, wall (perf_counter) and CPU (process_time) of each run, and its last result."""
+    wall: list[list[float]] = [[] for _ in fns]
+    cpu: list[list[float]] = [[] for _ in fns]
+    results: list[Any] = [None for _ in fns]
     for _ in range(max(repeats, 1)):
-        w0, c0 = time.perf_counter(), time.process_time()
-        result = fn()
-        cpu.append(time.process_time() - c0)
-        wall.append(time.perf_counter() - w0)
-    assert result is not None
-    return Timing(wall, cpu), result
+        for k, fn in enumerate(fns):
+            w0, c0 = time.perf_counter(), time.process_time()
+            results[k] = fn()
+            cpu[k].append(time.process_time() - c0)
+            wall[k].append(time.perf_counter() - w0)
+    out = []
+    for k, result in enumerate(results):
+        assert result is not None
+        out.append((Timing(wall[k], cpu[k]), result))
+    return out
 
 
 def verdict(ok: bool | None) -> str:

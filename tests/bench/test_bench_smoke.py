@@ -62,3 +62,15 @@ def test_bench_engine_smoke(tmp_path: Path) -> None:
     metadata = json.loads((ROOT / "model" / "metadata.json").read_text("utf-8"))
     assert result["macro_f1"]["metadata"]["macro_f1"] == metadata["cv"]["engine"]["macro_f1"]
     assert "fresh" not in result["macro_f1"]
+
+
+def test_timed_alternately_runs_each_in_turn() -> None:
+    from bench.report import timed_alternately
+
+    calls: list[str] = []
+    (a, ra), (b, rb) = timed_alternately(
+        [lambda: calls.append("a") or "A", lambda: calls.append("b") or "B"], 3
+    )
+    assert calls == ["a", "b", "a", "b", "a", "b"]
+    assert (ra, rb) == ("A", "B")
+    assert len(a.cpu) == len(a.wall) == len(b.cpu) == 3
