@@ -13,6 +13,12 @@ from libc.stdlib cimport free, malloc, qsort, realloc
 
 import numpy as np
 
+cdef extern from *:
+    # a hint to load memory that will be read soon: the look-ups below are random reads
+    # of tables of megabytes, and waiting for each in turn was most of their time
+    void __builtin_prefetch(const void *addr, int rw, int locality) nogil
+
+
 cdef extern from "Python.h":
     bint Py_UNICODE_ISALNUM(Py_UCS4 ch)
     int PyUnicode_KIND(object o)
@@ -88,6 +94,9 @@ cdef class TokenTable:
     def __dealloc__(self):
         free(self.pool)
         free(self.slots)
+
+    cdef inline void prefetch(self, uint64_t h) noexcept:
+        __builtin_prefetch(&self.slots[h & self.mask], 0, 3)
 
     cdef int64_t find(
         self, int kind, void *data, Py_ssize_t begin, Py_ssize_t end, uint64_t h
@@ -183,13 +192,13 @@ cdef inline int64_t _lookup(const _Grams *g, int n, int64_t key) noexcept:
 
 
 cdef int _row(
-    _Buf *ids, _Buf *found, _Buf *out_rows, _Buf *out_cols, _Buf *out_counts, int64_t row,
-    const _Grams *g,
+    _Buf *ids, _Buf *found, _Buf *keys, _Buf *out_rows, _Buf *out_cols, _Buf *out_counts,
+    int64_t row, const _Grams *g,
 ) except -1:
     """The cells of one sentence from its token ids (-1: a token in no n-gram)."""
     cdef Py_ssize_t t, m, k, n_ids = ids.size
     cdef int n
-    cdef int64_t key, f, tid
+    cdef int64_t key, f, tid, slot
     found.size = 0
     for t in range(n_ids):
         tid = ids.data[t]
@@ -200,6 +209,8 @@ cdef int _row(
     for n in range(2, g.max_n + 1):
         if n_ids < n or g.keys[n] == NULL:
             continue
+        # the keys first, each one's slot fetched; then the look-ups
+        keys.size = 0
         for t in range(n_ids - n + 1):
             tid = ids.data[t]
             if tid < 0 or not g.begins[n][tid]:
@@ -212,7 +223,13 @@ cdef int _row(
                 key = key * g.base + ids.data[m]
             if key < 0:
                 continue
-            f = _lookup(g, n, key)
+            slot = <int64_t> ((<uint64_t> key * <uint64_t> 0x9E3779B97F4A7C15) >> g.shift[n])
+            slot &= g.mask[n]
+            __builtin_prefetch(&g.keys[n][slot], 0, 3)
+            __builtin_prefetch(&g.values[n][slot], 0, 3)
+            _push(keys, key)
+        for t in range(keys.size):
+            f = _lookup(g, n, keys.data[t])
             if f >= 0:
                 _push(found, f)
     if found.size == 0:
@@ -227,6 +244,34 @@ cdef int _row(
         _push(out_cols, found.data[k])
         _push(out_counts, m - k)
         k = m
+    return 0
+
+
+cdef int _token(
+    TokenTable tokens, _Buf *begins, _Buf *ends, _Buf *hashes, Py_ssize_t begin,
+    Py_ssize_t end, uint64_t h,
+) except -1:
+    """Note a token of the sentence being read; its slot is fetched meanwhile."""
+    tokens.prefetch(h)
+    _push(begins, begin)
+    _push(ends, end)
+    _push(hashes, <int64_t> h)
+    return 0
+
+
+cdef int _resolve(
+    TokenTable tokens, int kind, void *data, _Buf *begins, _Buf *ends, _Buf *hashes,
+    _Buf *ids,
+) except -1:
+    """The ids of the sentence's noted tokens, in order; the notes are emptied."""
+    cdef Py_ssize_t t
+    ids.size = 0
+    for t in range(begins.size):
+        _push(
+            ids,
+            tokens.find(kind, data, begins.data[t], ends.data[t], <uint64_t> hashes.data[t]),
+        )
+    begins.size = ends.size = hashes.size = 0
     return 0
 
 
@@ -258,10 +303,15 @@ def cells(
     ``min_len`` 2 and no extras, ``\\b\\w\\w+\\b``).  ``begins[n]`` (uint8 per token id)
     says which tokens begin an n-gram of the vocabulary, ``tables[n]`` is the hash
     table ``(keys, values, shift, mask)`` of ``_KeyTable`` for n-grams of length n."""
-    cdef _Buf ids, found, rows, cols, counts
-    ids.data = found.data = rows.data = cols.data = counts.data = NULL
-    ids.size = found.size = rows.size = cols.size = counts.size = 0
-    ids.cap = found.cap = rows.cap = cols.cap = counts.cap = 0
+    # per sentence: its tokens (where each begins and ends, and its hash), then their
+    # ids, the n-gram keys to look up, the features found; and the cells of all
+    cdef _Buf begins_, ends_, hashes, ids, found, grams, rows, cols, counts
+    cdef _Buf *bufs[9]
+    bufs[:] = [&begins_, &ends_, &hashes, &ids, &found, &grams, &rows, &cols, &counts]
+    cdef int k
+    for k in range(9):
+        bufs[k].data = NULL
+        bufs[k].size = bufs[k].cap = 0
     cdef Py_ssize_t i = 0, j, at, end, n = len(text)
     cdef int64_t row = 0
     cdef Py_UCS4 c, d
@@ -270,7 +320,6 @@ def cells(
     cdef _Grams g
     cdef const unsigned char[::1] begin
     cdef const int64_t[::1] keys, values
-    cdef int k
     cdef unsigned char in_word[128]
     cdef unsigned char single[128]
     _ascii_set(extra, in_word)
@@ -292,8 +341,8 @@ def cells(
         while i < n:
             c = PyUnicode_READ(kind, data, i)
             if c == u'\n':
-                _row(&ids, &found, &rows, &cols, &counts, row, &g)
-                ids.size = 0
+                _resolve(tokens, kind, data, &begins_, &ends_, &hashes, &ids)
+                _row(&ids, &found, &grams, &rows, &cols, &counts, row, &g)
                 row += 1
                 prev_word = False
                 i += 1
@@ -315,22 +364,20 @@ def cells(
                 if end - i >= min_len:
                     for at in range(i + 1, end):
                         h = _mix(h, PyUnicode_READ(kind, data, at))
-                    _push(&ids, tokens.find(kind, data, i, end, h))
+                    _token(tokens, &begins_, &ends_, &hashes, i, end, h)
                 i = end
                 prev_word = True
                 continue
             if not w and _has(single, c):
-                _push(&ids, tokens.find(kind, data, i, i + 1, _mix(_FNV_OFFSET, c)))
+                _token(tokens, &begins_, &ends_, &hashes, i, i + 1, _mix(_FNV_OFFSET, c))
             prev_word = w
             i += 1
-        _row(&ids, &found, &rows, &cols, &counts, row, &g)
+        _resolve(tokens, kind, data, &begins_, &ends_, &hashes, &ids)
+        _row(&ids, &found, &grams, &rows, &cols, &counts, row, &g)
         return _array(&rows), _array(&cols), _array(&counts)
     finally:
-        free(ids.data)
-        free(found.data)
-        free(rows.data)
-        free(cols.data)
-        free(counts.data)
+        for k in range(9):
+            free(bufs[k].data)
 
 
 def product(
@@ -346,7 +393,17 @@ def product(
     out = np.zeros((n_rows, width), dtype=np.float64)
     cdef double[:, ::1] o = out
     cdef double v
-    for i in range(rows.shape[0]):
+    cdef Py_ssize_t n = rows.shape[0], ahead, line, row_bytes = width * sizeof(double)
+    cdef const char *row
+    for i in range(n):
+        # the weights of the cell a few ahead, fetched while this one is summed
+        ahead = i + 8
+        if ahead < n:
+            row = <const char *> &weights[columns[ahead], 0]
+            line = 0
+            while line < row_bytes:
+                __builtin_prefetch(row + line, 0, 3)
+                line += 64
         v = values[i]
         for k in range(width):
             o[rows[i], k] += v * weights[columns[i], k]
