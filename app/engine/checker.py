@@ -52,11 +52,10 @@ DOWNGRADE_FACTOR = 0.6
 _REGULATORS = ("FDA", "EMA", "FTC", "ISSCR")
 # code points a Python str may hold but UTF-8 (and so blingfire and RE2) cannot encode
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-# Bling Fire splits stretches of punctuation (with or without spaces between the marks)
-# about ten times slower per character than prose (8 against 0.8 us); such stretches
-# hold no words, so the splitter sees them as spaces.
-# Runs Bling Fire is slow on (about 10x per character), and which hold no sentence
-# anyway: punctuation or symbols, and "words" of 200 characters or more ("a.a.a.").
+# Runs Bling Fire splits about ten times slower per character than prose (8 against
+# 0.8 us), and which hold no sentence anyway: punctuation or symbols (with or without
+# spaces between the marks), and "words" of 200 characters or more ("a.a.a."); the
+# splitter sees them as spaces.
 _PUNCTUATION_RUN = compile_re2(
     r"[\p{P}\p{S}][\p{P}\p{S}\s]{30,}[\p{P}\p{S}]|\S{200,}", "punctuation runs"
 )

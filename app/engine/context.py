@@ -232,7 +232,8 @@ class DocumentContext:
             i = np.searchsorted(starts, spans[:, 0])
             inside = i < len(starts)
             flags |= inside & (ends[np.minimum(i, len(starts) - 1)] <= spans[:, 1])
-        return [bool(f) for f in flags.tolist()]
+        flagged: list[bool] = flags.tolist()
+        return flagged
 
     def _in_sentence(self, key: str, s_start: int, s_end: int) -> bool:
         # asked for the same sentence by many matches and steps: remembered
