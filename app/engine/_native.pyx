@@ -1,14 +1,16 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""The model's two inner loops in C (issue 7): tokens to TF-IDF cells, and cells times weights.
+"""Inner loops in C (issue 7): the model's two (tokens to TF-IDF cells, and cells times
+weights) and the rules' lexicon pass (an Aho-Corasick automaton over UTF-8 bytes).
 
-Optional: ``app.engine.features`` and ``app.engine.inference`` use this module when it
-was built (``setup.py``; it needs a C compiler) and otherwise do the same in numpy.
-Both give the same numbers, bit for bit (``tests/engine/test_native.py``): this only
-removes the per-call cost of some forty small numpy calls, which was most of the
-model's time on a 5 KB page.
+Optional: ``app.engine.features``, ``app.engine.inference`` and
+``app.engine.rules.kinds`` use this module when it was built (``setup.py``; it needs a
+C compiler) and otherwise do the same in numpy and pyahocorasick.  Both give the same
+results, bit for bit (``tests/engine/test_native.py``): this removes the per-call cost
+of some forty small numpy calls, which was most of the model's time on a 5 KB page,
+and walks the lexicon's automaton as a table instead of a trie of code points.
 """
 
-from libc.stdint cimport int64_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdlib cimport free, malloc, qsort, realloc
 
 import numpy as np
@@ -408,3 +410,118 @@ def product(
         for k in range(width):
             o[rows[i], k] += v * weights[columns[i], k]
     return out
+
+
+cdef class Automaton:
+    """Aho-Corasick over UTF-8 bytes, as a table: one read a byte, ~20x faster than
+    pyahocorasick's trie of code points.  Its hits are pyahocorasick's, in its order
+    (by end, then longest first): a key's bytes in valid UTF-8 start and end where
+    characters do, so a match of bytes is a match of characters."""
+
+    # state * n_classes + class -> the next state times n_classes, negated (~) where
+    # the next state ends keys
+    cdef int32_t *delta
+    cdef int32_t *out_start  # each state's keys: out_ids[out_start[s]:out_start[s + 1]]
+    cdef int32_t *out_ids
+    cdef unsigned char classes[256]  # byte -> class (0: in no key)
+    cdef int32_t n_classes
+    cdef readonly int32_t n_states
+
+    def __cinit__(self, list keys):
+        cdef Py_ssize_t k, c, s, n, at
+        byte_set = sorted({b for key in keys for b in <bytes> key})
+        for k in range(256):
+            self.classes[k] = 0
+        for k, b in enumerate(byte_set):
+            self.classes[b] = k + 1
+        self.n_classes = n_classes = len(byte_set) + 1
+        # the trie: children per state, the key ending there (-1: none)
+        children: list = [{}]
+        ends: list = [-1]
+        for k, key in enumerate(keys):
+            if not key:
+                raise ValueError("empty key")
+            s = 0
+            for b in <bytes> key:
+                c = self.classes[b]
+                nxt = children[s].get(c)
+                if nxt is None:
+                    nxt = len(children)
+                    children[s][c] = nxt
+                    children.append({})
+                    ends.append(-1)
+                s = nxt
+            if ends[s] >= 0:
+                raise ValueError(f"duplicate key {key!r}")
+            ends[s] = k
+        n = self.n_states = len(children)
+        if n * n_classes >= 2**31:
+            raise ValueError("too many keys for one automaton")
+        # breadth first: each state's row is its failure state's (complete already,
+        # being shallower) with its own children written over it
+        delta = np.zeros((n, n_classes), dtype=np.int64)
+        fail = [0] * n
+        outputs: list = [[] for _ in range(n)]
+        order = [0]
+        at = 0
+        while at < len(order):
+            s = order[at]
+            at += 1
+            if s:
+                delta[s] = delta[fail[s]]
+                outputs[s] = ([ends[s]] if ends[s] >= 0 else []) + outputs[fail[s]]
+            for c, child in children[s].items():
+                fail[child] = delta[fail[s], c] if s else 0
+                delta[s, c] = child
+                order.append(child)
+        # states renumbered breadth first (the shallow states, where most bytes lead,
+        # share a few cache lines); each entry the next state's row offset, negated
+        # (~) where that state ends keys
+        order_ = np.asarray(order, dtype=np.int64)
+        number = np.empty(n, dtype=np.int64)
+        number[order_] = np.arange(n)
+        ends_keys = np.array([bool(o) for o in outputs])
+        table = np.ascontiguousarray(delta[order_])
+        entries = number[table] * n_classes
+        entries = np.where(ends_keys[table], ~entries, entries).astype(np.int32)
+        total = sum(len(o) for o in outputs)
+        self.delta = <int32_t *> malloc(n * n_classes * sizeof(int32_t))
+        self.out_start = <int32_t *> malloc((n + 1) * sizeof(int32_t))
+        self.out_ids = <int32_t *> malloc((total + 1) * sizeof(int32_t))
+        if self.delta == NULL or self.out_start == NULL or self.out_ids == NULL:
+            raise MemoryError()
+        cdef const int32_t[::1] flat = entries.ravel()
+        for k in range(n * n_classes):
+            self.delta[k] = flat[k]
+        at = 0
+        for k in range(n):
+            self.out_start[k] = at
+            for key in outputs[order[k]]:
+                self.out_ids[at] = key
+                at += 1
+        self.out_start[n] = at
+
+    def __dealloc__(self):
+        free(self.delta)
+        free(self.out_start)
+        free(self.out_ids)
+
+    def find(self, const unsigned char[::1] data):
+        """``(ends, ids)``: for every occurrence of every key, the byte offset just
+        after it and the key's index, by end, then longest first."""
+        cdef Py_ssize_t i, k, n = data.shape[0]
+        cdef int32_t state = 0, at
+        cdef int32_t n_classes = self.n_classes
+        cdef int32_t *delta = self.delta
+        cdef int32_t *out_start = self.out_start
+        ends: list = []
+        ids: list = []
+        for i in range(n):
+            state = delta[state + self.classes[data[i]]]
+            if state < 0:
+                state = ~state
+                at = state // n_classes
+                for k in range(out_start[at], out_start[at + 1]):
+                    ends.append(i + 1)
+                    ids.append(self.out_ids[k])
+        return ends, ids

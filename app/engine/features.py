@@ -23,7 +23,6 @@ own ``transform`` on every training sentence.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,24 +31,14 @@ from typing import Any
 
 import numpy as np
 
+from app.engine.native import native_module
+
 _SEPARATOR = "\n"
 _FEW_KEYS = 2048  # look-ups up to which a dict is faster than numpy probing
 _WHOLE_WORD = {r"\b\w\w+\b": 2, r"\b\w[\w'%-]*\b|[!?$%]": 1}
 # the token patterns the C tokeniser of ``_native.cells`` knows, as its
 # (characters a word may hold besides \w, shortest word, one-character tokens)
 _NATIVE_TOKENS = {r"\b\w\w+\b": ("", 2, ""), r"\b\w[\w'%-]*\b|[!?$%]": ("'%-", 1, "!?$%")}
-
-
-def _native_module() -> Any:
-    """``app.engine._native`` when it was built and not switched off
-    (``REDFLAG_NATIVE=0``), else ``None``: the numpy code then does the same."""
-    if os.environ.get("REDFLAG_NATIVE", "1") == "0":
-        return None
-    try:
-        from app.engine import _native
-    except ImportError:
-        return None
-    return _native
 
 
 @lru_cache(maxsize=4096)
@@ -225,7 +214,7 @@ class TfidfFeatures:
             begins = np.zeros(self.base, dtype=bool)
             begins[[ids[0] for ids, _ in grams[n]]] = True
             self._begins.append(begins)
-        self._native = _native_module() if token_pattern in _NATIVE_TOKENS else None
+        self._native = native_module() if token_pattern in _NATIVE_TOKENS else None
         if self._native is not None:
             self._native_args = (
                 self._native.TokenTable(token_ids),

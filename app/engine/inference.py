@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from app.engine.features import Features, TfidfFeatures, _native_module
+from app.engine.features import Features, TfidfFeatures
+from app.engine.native import native_module
 
 _SMALL = 256  # cells up to which the product is done in numpy (measured: 14 against
 # 37 us for one sentence, 117 against 63 us for a 5 KB page of 1,300 cells)
@@ -40,7 +41,7 @@ class LinearHead:
     native: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.native = _native_module()
+        self.native = native_module()
 
     @classmethod
     def from_classifier(cls, clf: Any) -> LinearHead | None:

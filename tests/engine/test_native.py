@@ -7,6 +7,7 @@ import shutil
 import sysconfig
 from pathlib import Path
 
+import ahocorasick
 import joblib
 import numpy as np
 import pytest
@@ -14,13 +15,17 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.engine.features import TfidfFeatures, _native_module
+from app.engine.facts import load_facts
+from app.engine.features import TfidfFeatures
 from app.engine.inference import CompiledModel
+from app.engine.native import native_module
+from app.engine.normalize import Utf8Index, normalize
+from app.engine.rules.kinds import Lexicon
 from app.training.data import load_sentences
-from tests.conftest import MODEL_DIR, ROOT
+from tests.conftest import CORPUS, MODEL_DIR, ROOT
 from tests.engine.test_features import EDGE_CASES
 
-native = _native_module()
+native = native_module()
 built = pytest.mark.skipif(native is None, reason="app.engine._native was not built")
 
 
@@ -140,3 +145,75 @@ def test_switched_off_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> Non
     assert compiled.features._native is None
     assert compiled.head.native is None
     assert compiled.predict_proba(["Our stem cells cure everything."]).shape == (1, 8)
+
+
+def _pyahocorasick_hits(keys: list[str], text: str) -> list[tuple[int, int, int]]:
+    auto = ahocorasick.Automaton()
+    for k, key in enumerate(keys):
+        auto.add_word(key, (len(key), k))
+    auto.make_automaton()
+    return [(end - length + 1, end + 1, k) for end, (length, k) in auto.iter(text)]
+
+
+def _automaton_hits(keys: list[str], text: str) -> list[tuple[int, int, int]]:
+    assert native is not None
+    encoded = [key.encode() for key in keys]
+    index = Utf8Index(text)
+    ends, ids = native.Automaton(encoded).find(index.data)
+    starts, char_ends = index.chars_of(
+        [e - len(encoded[k]) for e, k in zip(ends, ids, strict=True)], ends
+    )
+    return list(zip(starts, char_ends, ids, strict=True))
+
+
+@built
+def test_automaton_finds_overlapping_and_nested_keys_in_pyahocorasicks_order() -> None:
+    keys = ["he", "she", "his", "hers", "é", "café", "caf", "中文", "文"]
+    text = "ushers ahishers café caféé 中文文 she"
+    assert _automaton_hits(keys, text) == _pyahocorasick_hits(keys, text)
+    assert _automaton_hits(["he"], "") == []
+    with pytest.raises(ValueError, match="empty"):
+        native.Automaton([b""])
+    with pytest.raises(ValueError, match="duplicate"):
+        native.Automaton([b"ab", b"ab"])
+
+
+@built
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(_ALPHABET, min_size=1, max_size=6), min_size=1, max_size=12, unique=True),
+    st.text(_ALPHABET, max_size=200),
+)
+def test_automaton_gives_pyahocorasicks_hits_for_any_keys_and_text(
+    keys: list[str], text: str
+) -> None:
+    # the text also holds the keys themselves, so most examples have hits
+    text = text + " ".join(keys) + text[::-1]
+    assert _automaton_hits(keys, text) == _pyahocorasick_hits(keys, text)
+
+
+@built
+def test_the_rules_lexicon_gives_the_same_hits_either_way() -> None:
+    """The shipped rules' lexicon, built with the extension and without, on every
+    training sentence and the corpus."""
+    from app.engine.rules.loader import load_rules
+
+    rules = load_rules(set(load_facts()))
+    lexicon = rules._lexicon
+    assert lexicon._native is not None
+    slow = Lexicon()
+    slow._entries = lexicon._entries
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("REDFLAG_NATIVE", "0")
+        slow.build()
+    assert slow._native is None
+    texts = [normalize(i.text) for i in load_sentences(ROOT / "training_data")]
+    texts += [normalize(p.read_text("utf-8")) for p in sorted(CORPUS.glob("*.txt"))]
+    texts.append("\n".join(texts))
+    found = 0
+    for text in texts:
+        index = Utf8Index(text)
+        hits = lexicon.hits(index)
+        assert hits == slow.hits(index)
+        found += len(hits)
+    assert found > 1000
