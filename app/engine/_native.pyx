@@ -1,17 +1,17 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """Inner loops in C (issue 7): the model's two (tokens to TF-IDF cells, and cells times
-weights) and the rules' lexicon pass (an Aho-Corasick automaton over UTF-8 bytes).
+weights) and the rules' lexicon pass (a trie of code points walked from word edges).
 
 Optional: ``app.engine.features``, ``app.engine.inference`` and
 ``app.engine.rules.kinds`` use this module when it was built (``setup.py``; it needs a
 C compiler) and otherwise do the same in numpy and pyahocorasick.  Both give the same
 results, bit for bit (``tests/engine/test_native.py``): this removes the per-call cost
 of some forty small numpy calls, which was most of the model's time on a 5 KB page,
-and walks the lexicon's automaton as a table instead of a trie of code points.
+and looks for the lexicon's keys only where a kept hit can start.
 """
 
-from libc.stdint cimport int32_t, int64_t, uint64_t
-from libc.stdlib cimport free, malloc, qsort, realloc
+from libc.stdint cimport int32_t, int64_t, uint16_t, uint64_t
+from libc.stdlib cimport calloc, free, malloc, qsort, realloc
 
 import numpy as np
 
@@ -412,116 +412,163 @@ def product(
     return out
 
 
-cdef class Automaton:
-    """Aho-Corasick over UTF-8 bytes, as a table: one read a byte, ~20x faster than
-    pyahocorasick's trie of code points.  Its hits are pyahocorasick's, in its order
-    (by end, then longest first): a key's bytes in valid UTF-8 start and end where
-    characters do, so a match of bytes is a match of characters."""
 
-    # state * n_classes + class -> the next state times n_classes, negated (~) where
-    # the next state ends keys
-    cdef int32_t *delta
-    cdef int32_t *out_start  # each state's keys: out_ids[out_start[s]:out_start[s + 1]]
-    cdef int32_t *out_ids
-    cdef unsigned char classes[256]  # byte -> class (0: in no key)
+cdef struct _Hit:
+    Py_ssize_t end
+    Py_ssize_t start
+    int32_t key
+
+
+cdef int _by_end_then_start(const void *a, const void *b) noexcept nogil:
+    cdef const _Hit *x = <const _Hit *> a
+    cdef const _Hit *y = <const _Hit *> b
+    if x.end != y.end:
+        return -1 if x.end < y.end else 1
+    if x.start != y.start:
+        return -1 if x.start < y.start else 1
+    return 0
+
+
+cdef class WordTrie:
+    """The lexicon's keys in a trie of code points, walked only from where a hit can
+    start at a word's edge: not inside a word (a word character before and at the
+    start), and ending likewise not inside one.  The same hits as an Aho-Corasick
+    automaton over every position with those inside words dropped, in its order (by
+    end, then longest first), several times faster: most positions are inside words,
+    and each step is one read of a table whose rows near the root, where most walks
+    end, stay in the CPU's caches."""
+
+    cdef uint16_t *table  # node * n_classes + class -> child (0: none; the root is 0)
+    cdef int32_t *keys  # the key that ends at each node, or -1
+    cdef unsigned char ascii[128]  # ASCII code point -> class (0: in no key)
+    cdef Py_UCS4 *wide  # the other code points in keys, sorted (their classes follow)
+    cdef Py_ssize_t n_wide
     cdef int32_t n_classes
-    cdef readonly int32_t n_states
+    cdef readonly int32_t n_nodes
 
     def __cinit__(self, list keys):
-        cdef Py_ssize_t k, c, s, n, at
-        byte_set = sorted({b for key in keys for b in <bytes> key})
-        for k in range(256):
-            self.classes[k] = 0
-        for k, b in enumerate(byte_set):
-            self.classes[b] = k + 1
-        self.n_classes = n_classes = len(byte_set) + 1
-        # the trie: children per state, the key ending there (-1: none)
+        cdef Py_ssize_t k
+        codes = sorted({c for key in keys for c in <str> key})
+        narrow = [c for c in codes if ord(c) < 128]
+        wide = [c for c in codes if ord(c) >= 128]
+        klass = {c: k + 1 for k, c in enumerate(narrow + wide)}
+        self.n_classes = n_classes = len(codes) + 1
+        for k in range(128):
+            self.ascii[k] = 0
+        for c in narrow:
+            self.ascii[ord(c)] = klass[c]
+        self.n_wide = len(wide)
+        self.wide = <Py_UCS4 *> malloc((len(wide) + 1) * sizeof(Py_UCS4))
+        if self.wide == NULL:
+            raise MemoryError()
+        for k, c in enumerate(wide):
+            self.wide[k] = ord(c)
+        # a trie of dicts first, then its nodes numbered breadth first
         children: list = [{}]
         ends: list = [-1]
         for k, key in enumerate(keys):
             if not key:
                 raise ValueError("empty key")
-            s = 0
-            for b in <bytes> key:
-                c = self.classes[b]
-                nxt = children[s].get(c)
+            node = 0
+            for c in <str> key:
+                nxt = children[node].get(klass[c])
                 if nxt is None:
                     nxt = len(children)
-                    children[s][c] = nxt
+                    children[node][klass[c]] = nxt
                     children.append({})
                     ends.append(-1)
-                s = nxt
-            if ends[s] >= 0:
+                node = nxt
+            if ends[node] >= 0:
                 raise ValueError(f"duplicate key {key!r}")
-            ends[s] = k
-        n = self.n_states = len(children)
-        if n * n_classes >= 2**31:
-            raise ValueError("too many keys for one automaton")
-        # breadth first: each state's row is its failure state's (complete already,
-        # being shallower) with its own children written over it
-        delta = np.zeros((n, n_classes), dtype=np.int64)
-        fail = [0] * n
-        outputs: list = [[] for _ in range(n)]
+            ends[node] = k
         order = [0]
         at = 0
         while at < len(order):
-            s = order[at]
+            order.extend(children[order[at]].values())
             at += 1
-            if s:
-                delta[s] = delta[fail[s]]
-                outputs[s] = ([ends[s]] if ends[s] >= 0 else []) + outputs[fail[s]]
-            for c, child in children[s].items():
-                fail[child] = delta[fail[s], c] if s else 0
-                delta[s, c] = child
-                order.append(child)
-        # states renumbered breadth first (the shallow states, where most bytes lead,
-        # share a few cache lines); each entry the next state's row offset, negated
-        # (~) where that state ends keys
-        order_ = np.asarray(order, dtype=np.int64)
-        number = np.empty(n, dtype=np.int64)
-        number[order_] = np.arange(n)
-        ends_keys = np.array([bool(o) for o in outputs])
-        table = np.ascontiguousarray(delta[order_])
-        entries = number[table] * n_classes
-        entries = np.where(ends_keys[table], ~entries, entries).astype(np.int32)
-        total = sum(len(o) for o in outputs)
-        self.delta = <int32_t *> malloc(n * n_classes * sizeof(int32_t))
-        self.out_start = <int32_t *> malloc((n + 1) * sizeof(int32_t))
-        self.out_ids = <int32_t *> malloc((total + 1) * sizeof(int32_t))
-        if self.delta == NULL or self.out_start == NULL or self.out_ids == NULL:
+        if len(order) >= 65536:
+            raise ValueError("too many keys for one trie")
+        number = {node: k for k, node in enumerate(order)}
+        self.n_nodes = len(order)
+        self.table = <uint16_t *> calloc(len(order) * n_classes, sizeof(uint16_t))
+        self.keys = <int32_t *> malloc(len(order) * sizeof(int32_t))
+        if self.table == NULL or self.keys == NULL:
             raise MemoryError()
-        cdef const int32_t[::1] flat = entries.ravel()
-        for k in range(n * n_classes):
-            self.delta[k] = flat[k]
-        at = 0
-        for k in range(n):
-            self.out_start[k] = at
-            for key in outputs[order[k]]:
-                self.out_ids[at] = key
-                at += 1
-        self.out_start[n] = at
+        for k, node in enumerate(order):
+            self.keys[k] = ends[node]
+            for c, child in children[node].items():
+                self.table[k * n_classes + c] = number[child]
 
     def __dealloc__(self):
-        free(self.delta)
-        free(self.out_start)
-        free(self.out_ids)
+        free(self.table)
+        free(self.keys)
+        free(self.wide)
 
-    def find(self, const unsigned char[::1] data):
-        """``(ends, ids)``: for every occurrence of every key, the byte offset just
-        after it and the key's index, by end, then longest first."""
-        cdef Py_ssize_t i, k, n = data.shape[0]
-        cdef int32_t state = 0, at
-        cdef int32_t n_classes = self.n_classes
-        cdef int32_t *delta = self.delta
-        cdef int32_t *out_start = self.out_start
-        ends: list = []
-        ids: list = []
-        for i in range(n):
-            state = delta[state + self.classes[data[i]]]
-            if state < 0:
-                state = ~state
-                at = state // n_classes
-                for k in range(out_start[at], out_start[at + 1]):
-                    ends.append(i + 1)
-                    ids.append(self.out_ids[k])
-        return ends, ids
+    cdef inline Py_ssize_t klass(self, Py_UCS4 c) noexcept:
+        cdef Py_ssize_t lo = 0, hi = self.n_wide, mid
+        if c < 128:
+            return self.ascii[c]
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if self.wide[mid] < c:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < self.n_wide and self.wide[lo] == c:
+            return self.n_classes - self.n_wide + lo  # after the ASCII classes
+        return 0
+
+    def find(self, str text):
+        """``(starts, ends, ids)`` of every hit that neither starts nor ends inside a
+        word, by end, then longest first."""
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void *data = PyUnicode_DATA(text)
+        cdef Py_ssize_t n = len(text), i, j, count = 0, size = 64
+        cdef Py_UCS4 c, last
+        cdef bint prev_word = False, here_word
+        cdef Py_ssize_t node, cls
+        cdef const uint16_t *table = self.table
+        cdef const int32_t *keys = self.keys
+        cdef Py_ssize_t n_classes = self.n_classes
+        cdef _Hit *hits = <_Hit *> malloc(size * sizeof(_Hit))
+        cdef _Hit *grown
+        if hits == NULL:
+            raise MemoryError()
+        try:
+            for i in range(n):
+                c = PyUnicode_READ(kind, data, i)
+                here_word = _is_word(c)
+                if not (prev_word and here_word):
+                    node = 0
+                    j = i
+                    while j < n:
+                        last = PyUnicode_READ(kind, data, j)
+                        cls = self.ascii[last] if last < 128 else self.klass(last)
+                        node = table[node * n_classes + cls]
+                        if node == 0:
+                            break
+                        j += 1
+                        if keys[node] >= 0 and (
+                            j == n
+                            or not _is_word(last)
+                            or not _is_word(PyUnicode_READ(kind, data, j))
+                        ):
+                            if count == size:
+                                size *= 2
+                                grown = <_Hit *> realloc(hits, size * sizeof(_Hit))
+                                if grown == NULL:
+                                    raise MemoryError()
+                                hits = grown
+                            hits[count].start = i
+                            hits[count].end = j
+                            hits[count].key = keys[node]
+                            count += 1
+                prev_word = here_word
+            qsort(hits, count, sizeof(_Hit), _by_end_then_start)
+            return (
+                [hits[k].start for k in range(count)],
+                [hits[k].end for k in range(count)],
+                [hits[k].key for k in range(count)],
+            )
+        finally:
+            free(hits)

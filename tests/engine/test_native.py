@@ -19,7 +19,7 @@ from app.engine.facts import load_facts
 from app.engine.features import TfidfFeatures
 from app.engine.inference import CompiledModel
 from app.engine.native import native_module
-from app.engine.normalize import Utf8Index, normalize
+from app.engine.normalize import is_word_char, normalize
 from app.engine.rules.kinds import Lexicon
 from app.training.data import load_sentences
 from tests.conftest import CORPUS, MODEL_DIR, ROOT
@@ -148,34 +148,61 @@ def test_switched_off_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def _pyahocorasick_hits(keys: list[str], text: str) -> list[tuple[int, int, int]]:
+    """Every occurrence pyahocorasick finds, less those that start or end inside a word."""
     auto = ahocorasick.Automaton()
     for k, key in enumerate(keys):
         auto.add_word(key, (len(key), k))
     auto.make_automaton()
-    return [(end - length + 1, end + 1, k) for end, (length, k) in auto.iter(text)]
+    out = []
+    for end, (length, k) in auto.iter(text):
+        start = end - length + 1
+        if start > 0 and is_word_char(text[start - 1]) and is_word_char(text[start]):
+            continue
+        if end + 1 < len(text) and is_word_char(text[end]) and is_word_char(text[end + 1]):
+            continue
+        out.append((start, end + 1, k))
+    return out
 
 
-def _automaton_hits(keys: list[str], text: str) -> list[tuple[int, int, int]]:
+def _trie_hits(keys: list[str], text: str) -> list[tuple[int, int, int]]:
     assert native is not None
-    encoded = [key.encode() for key in keys]
-    index = Utf8Index(text)
-    ends, ids = native.Automaton(encoded).find(index.data)
-    starts, char_ends = index.chars_of(
-        [e - len(encoded[k]) for e, k in zip(ends, ids, strict=True)], ends
-    )
-    return list(zip(starts, char_ends, ids, strict=True))
+    return list(zip(*native.WordTrie(keys).find(text), strict=True))
 
 
 @built
-def test_automaton_finds_overlapping_and_nested_keys_in_pyahocorasicks_order() -> None:
-    keys = ["he", "she", "his", "hers", "é", "café", "caf", "中文", "文"]
-    text = "ushers ahishers café caféé 中文文 she"
-    assert _automaton_hits(keys, text) == _pyahocorasick_hits(keys, text)
-    assert _automaton_hits(["he"], "") == []
+def test_word_trie_finds_nested_keys_at_word_edges_in_pyahocorasicks_order() -> None:
+    keys = [
+        "he",
+        "she",
+        "his",
+        "hers",
+        "é",
+        "café",
+        "caf",
+        "中文",
+        "文",
+        "-",
+        "rheumatoid arthritis",
+        "arthritis",
+        "'s",
+    ]
+    text = (
+        "ushers he hers his_ café caféé 中文文 she - x-y rheumatoid arthritis osteoarthritis it's"
+    )
+    found = _trie_hits(keys, text)
+    assert found == _pyahocorasick_hits(keys, text)
+    # inside words: "he" and "hers" in "ushers", "his" in "his_", "café" in "caféé",
+    # both in "中文文", "arthritis" in "osteoarthritis"; a key that starts and ends
+    # with a non-word character ("-") stands anywhere, one that starts so ("'s") may
+    # follow a word
+    assert [text[s:e] for s, e, _ in found] == [
+        "he", "hers", "café", "she", "-", "-", "rheumatoid arthritis", "arthritis", "'s",
+    ]  # fmt: skip
+    assert _trie_hits(["he"], "") == []
     with pytest.raises(ValueError, match="empty"):
-        native.Automaton([b""])
+        native.WordTrie([""])
     with pytest.raises(ValueError, match="duplicate"):
-        native.Automaton([b"ab", b"ab"])
+        native.WordTrie(["ab", "ab"])
 
 
 @built
@@ -184,12 +211,12 @@ def test_automaton_finds_overlapping_and_nested_keys_in_pyahocorasicks_order() -
     st.lists(st.text(_ALPHABET, min_size=1, max_size=6), min_size=1, max_size=12, unique=True),
     st.text(_ALPHABET, max_size=200),
 )
-def test_automaton_gives_pyahocorasicks_hits_for_any_keys_and_text(
+def test_word_trie_gives_pyahocorasicks_hits_for_any_keys_and_text(
     keys: list[str], text: str
 ) -> None:
     # the text also holds the keys themselves, so most examples have hits
     text = text + " ".join(keys) + text[::-1]
-    assert _automaton_hits(keys, text) == _pyahocorasick_hits(keys, text)
+    assert _trie_hits(keys, text) == _pyahocorasick_hits(keys, text)
 
 
 @built
@@ -212,8 +239,7 @@ def test_the_rules_lexicon_gives_the_same_hits_either_way() -> None:
     texts.append("\n".join(texts))
     found = 0
     for text in texts:
-        index = Utf8Index(text)
-        hits = lexicon.hits(index)
-        assert hits == slow.hits(index)
+        hits = lexicon.hits(text)
+        assert hits == slow.hits(text)
         found += len(hits)
     assert found > 1000

@@ -1,9 +1,9 @@
 """The closed set of rule kinds, compiled once into matchers that cannot backtrack.
 
 - ``phrases``: literal phrases, case-insensitive, whole words; all phrase rules
-  share one Aho-Corasick automaton (the :class:`Lexicon`, which holds the
-  conditions' names too: the C extension's, or pyahocorasick's without it), so
-  matching is one linear pass whatever the number of phrases.
+  share one :class:`Lexicon` (which holds the conditions' names too: a trie in
+  the C extension, or pyahocorasick's automaton without it), so matching is one
+  linear pass whatever the number of phrases.
 - ``tokens``: a sequence of token alternatives with optional bounded gaps,
   compiled to an RE2 expression.
 - ``regex``: an RE2 expression (RE2 guarantees time linear in the input).
@@ -23,7 +23,7 @@ import ahocorasick
 import re2
 
 from app.engine.native import native_module
-from app.engine.normalize import Utf8Index, is_word_char
+from app.engine.normalize import is_word_char
 from app.engine.rules.schema import Rule, RuleError
 
 _RE2_OPTIONS = re2.Options()
@@ -107,11 +107,14 @@ Hit = tuple[int, int, tuple[tuple[object, Any], ...]]  # start, end, (owner, val
 
 class Lexicon:
     """Every list of words the rules look for (the phrase rules' phrases, the
-    conditions' names) in one Aho-Corasick automaton: one pass over a text finds
-    them all, and each owner reads its own hits (two passes were ~0.1 ms a page).
+    conditions' names) in one structure: one pass over a text finds them all, and each
+    owner reads its own hits (two passes were ~0.1 ms a page).
 
-    The C extension's automaton reads the text's UTF-8 bytes through a table (~20 us
-    a 5 KB page); without the extension, pyahocorasick reads its code points (~110 us).
+    A hit is an occurrence of a key that neither starts nor ends inside a word (a word
+    character on both sides of its edge): the phrase rules and the conditions drop
+    those, and each applies its own edge rule to the rest.  With the C extension, a
+    trie is walked only from such starts (most positions are inside words); without
+    it, pyahocorasick finds every occurrence and those inside words are dropped here.
     Both give the same hits in the same order (``tests/engine/test_native.py``)."""
 
     def __init__(self) -> None:
@@ -119,7 +122,6 @@ class Lexicon:
         self._native: Any = None
         self._auto: Any = None
         self._payloads: list[tuple[tuple[object, Any], ...]] = []
-        self._byte_lengths: list[int] = []
 
     def add(self, key: str, owner: object, value: Any) -> None:
         self._entries.setdefault(key, []).append((owner, value))
@@ -128,9 +130,7 @@ class Lexicon:
         self._payloads = [tuple(payloads) for payloads in self._entries.values()]
         native = native_module()
         if native is not None:
-            keys = [key.encode("utf-8") for key in self._entries]
-            self._byte_lengths = list(map(len, keys))
-            self._native = native.Automaton(keys)
+            self._native = native.WordTrie(list(self._entries))
             return
         self._auto = ahocorasick.Automaton()
         for key, payloads in zip(self._entries, self._payloads, strict=True):
@@ -138,24 +138,24 @@ class Lexicon:
         if self._entries:
             self._auto.make_automaton()
 
-    def hits(self, index: Utf8Index) -> list[Hit]:
-        """Every occurrence of every key, whole word or not, by end, then longest first."""
+    def hits(self, text: str) -> list[Hit]:
+        """Every hit, by end, then longest first (an Aho-Corasick automaton's order)."""
         if not self._entries:
             return []
-        if self._native is None:
-            return [
-                (end - length + 1, end + 1, payloads)
-                for end, (length, payloads) in self._auto.iter(index.text)
-            ]
-        ends, ids = self._native.find(index.data)
-        if not ends:
-            return []
-        lengths = self._byte_lengths
-        starts, ends = index.chars_of(
-            [e - lengths[k] for e, k in zip(ends, ids, strict=True)], ends
-        )
-        payloads = self._payloads
-        return [(s, e, payloads[k]) for s, e, k in zip(starts, ends, ids, strict=True)]
+        if self._native is not None:
+            payloads = self._payloads
+            starts, ends, keys = self._native.find(text)
+            return [(s, e, payloads[k]) for s, e, k in zip(starts, ends, keys, strict=True)]
+        n = len(text)
+        out: list[Hit] = []
+        for end, (length, found) in self._auto.iter(text):
+            start = end - length + 1
+            if start > 0 and is_word_char(text[start - 1]) and is_word_char(text[start]):
+                continue
+            if end + 1 < n and is_word_char(text[end + 1]) and is_word_char(text[end]):
+                continue
+            out.append((start, end + 1, found))
+        return out
 
 
 class PhraseMatcher:

@@ -116,7 +116,7 @@ class RuleSet:
         Phrases and condition names: one Aho-Corasick pass.  Patterns: the RE2 sets say,
         block by block, which patterns match there; only those run, over that block."""
         norm = index.text
-        hits = self._lexicon.hits(index)
+        hits = self._lexicon.hits(norm)
         matches = self._phrases.find(norm, hits)
         if self._sets:
             data = index.data
