@@ -256,14 +256,7 @@ class Engine:
             si = self._sentence_of(p, m.start, m.end)
             if si is None:
                 continue
-            s, e = p.sentences[si]
             rule = m.rule
-            if rule.exceptions:
-                seen = (rule.id, si)
-                if seen not in excepted:
-                    excepted[seen] = self.rules.excepted(rule.id, p.index, s, e)
-                if excepted[seen]:
-                    continue
             severity: Severity = rule.severity  # type: ignore[assignment]
             confidence = rule.confidence
             dropped = False
@@ -276,8 +269,18 @@ class Engine:
                     break
                 severity = _downgrade(severity)
                 confidence *= DOWNGRADE_FACTOR
-            if not dropped:
-                out.append((si, m, severity, confidence))
+            if dropped:
+                continue
+            # a rule's exceptions last: the cues are found once a page, an exception
+            # is a search of the sentence for each match the cues keep
+            if rule.exceptions:
+                seen = (rule.id, si)
+                if seen not in excepted:
+                    s, e = p.sentences[si]
+                    excepted[seen] = self.rules.excepted(rule.id, p.index, s, e)
+                if excepted[seen]:
+                    continue
+            out.append((si, m, severity, confidence))
         return out
 
     def _report(self, p: _Prepared, proba: np.ndarray | None, opts: CheckOptions) -> Report:

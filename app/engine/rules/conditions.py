@@ -43,9 +43,9 @@ def _outermost(found: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, st
     return kept
 
 
-# Names this short ("ed", "ms", "als") occur inside many words ("treated"): an
-# automaton reports every such hit (two thirds of all hits), one RE2 pass only the
-# ones that stand as words.
+# Names this short ("ed", "ms", "als") occur inside many words ("treated"):
+# pyahocorasick reports every such hit (two thirds of all hits), so without the C
+# extension (whose trie never looks inside words) one RE2 pass finds them instead.
 SHORT_NAME = 3
 
 
@@ -57,12 +57,17 @@ class ConditionMatcher:
         self.rules = rules
         self._short: dict[str, str] = {}
         for name, system in load_lexicon().items() if rules else ():
-            if len(name) <= SHORT_NAME and name.isascii() and name.isalnum():
+            short = len(name) <= SHORT_NAME and name.isascii() and name.isalnum()
+            if short and not lexicon.walks_word_edges:
                 self._short[name] = system
             else:
                 lexicon.add(name, self, system)
         alternatives = "|".join(sorted(map(re.escape, self._short), key=len, reverse=True))
-        self._short_re = compile_re2(rf"\b(?:{alternatives})\b".encode(), "short condition names")
+        self._short_re = (
+            compile_re2(rf"\b(?:{alternatives})\b".encode(), "short condition names")
+            if self._short
+            else None
+        )
         for rule in rules:
             n = rule.spec.get("min_systems", 3)
             if not isinstance(n, int) or n < 2:
@@ -85,7 +90,7 @@ class ConditionMatcher:
                 if e < n and is_word_char(text[e]):
                     continue
                 found.append((s, e, system))
-        if self._short:
+        if self._short_re is not None:
             # RE2's \b knows only ASCII letters: a name next to another letter ("éms") is
             # found too, and dropped here, so exactly the automaton's whole words remain
             for s, e in index.spans(self._short_re):

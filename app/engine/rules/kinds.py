@@ -119,18 +119,24 @@ class Lexicon:
 
     def __init__(self) -> None:
         self._entries: dict[str, list[tuple[object, Any]]] = {}
+        self._module = native_module()
         self._native: Any = None
         self._auto: Any = None
         self._payloads: list[tuple[tuple[object, Any], ...]] = []
+
+    @property
+    def walks_word_edges(self) -> bool:
+        """Whether occurrences inside words cost nothing (the C extension's trie never
+        visits them; pyahocorasick finds each, and each is then dropped in Python)."""
+        return self._module is not None
 
     def add(self, key: str, owner: object, value: Any) -> None:
         self._entries.setdefault(key, []).append((owner, value))
 
     def build(self) -> None:
         self._payloads = [tuple(payloads) for payloads in self._entries.values()]
-        native = native_module()
-        if native is not None:
-            self._native = native.WordTrie(list(self._entries))
+        if self._module is not None:
+            self._native = self._module.WordTrie(list(self._entries))
             return
         self._auto = ahocorasick.Automaton()
         for key, payloads in zip(self._entries, self._payloads, strict=True):

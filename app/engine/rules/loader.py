@@ -98,12 +98,25 @@ class RuleSet:
         # set of its own (``own_set: true``; found with bench/README.md's recipe).
         shared = [k for k, c in enumerate(self._patterns) if not c.rule.spec.get("own_set")]
         own = [k for k, c in enumerate(self._patterns) if c.rule.spec.get("own_set")]
-        self._sets: list[tuple[Any, list[int]]] = []
-        for members, memory in ((shared, _SHARED_SET_MEMORY), (own, _OWN_SET_MEMORY)):
-            if not members:
-                continue
-            sources = [_pattern_source(self._patterns[k].rule) for k in members]
-            self._sets.append((compile_set(sources, memory), members))
+        # (set, its patterns, whether a page is asked first as a whole).  The own set's
+        # rare patterns match on few pages, so one call over the page's blocks joined
+        # by line breaks usually answers for all of them, where the shared set's
+        # nearly always match.  A set only picks the patterns to run, so it may say
+        # yes too often, never too seldom: in multi-line mode (^ and $ also at a line
+        # break; \b and \B read one as a text's edge), a pattern that matches in a
+        # block matches in the blocks joined.
+        self._sets: list[tuple[Any, list[int], bool]] = []
+        for members, memory, whole in (
+            (shared, _SHARED_SET_MEMORY, False),
+            (own, _OWN_SET_MEMORY, True),
+        ):
+            if members:
+                sources = [_pattern_source(self._patterns[k].rule) for k in members]
+                if whole and not any("\\A" in p or "\\z" in p for p in sources):
+                    sources = ["(?m)" + p for p in sources]
+                else:
+                    whole = False
+                self._sets.append((compile_set(sources, memory), members, whole))
         self._conditions = ConditionMatcher(condition_rules, self._lexicon)
         self._lexicon.build()
         self.version = ""
@@ -128,8 +141,13 @@ class RuleSet:
             # tens of megabytes, and interleaving other matching evicted it from the CPU's
             # caches between blocks (the sets then took ~4x their time in a tight loop)
             flagged: list[list[int]] = [[] for _ in chunks]
-            for pattern_set, members in self._sets:
+            joined = b""
+            for pattern_set, members, whole in self._sets:
                 match = pattern_set.Match
+                if whole and len(chunks) > 1:
+                    joined = joined or b"\n".join(chunk for _, chunk in chunks)
+                    if not match(joined):
+                        continue
                 for j, (_, chunk) in enumerate(chunks):
                     found = match(chunk)
                     if found:
