@@ -228,11 +228,11 @@ def test_the_rules_lexicon_gives_the_same_hits_either_way() -> None:
     rules = load_rules(set(load_facts()))
     lexicon = rules._lexicon
     assert lexicon._native is not None
-    slow = Lexicon()
-    slow._entries = lexicon._entries
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REDFLAG_NATIVE", "0")
-        slow.build()
+        slow = Lexicon()
+    slow._entries = lexicon._entries
+    slow.build()
     assert slow._native is None
     texts = [normalize(i.text) for i in load_sentences(ROOT / "training_data")]
     texts += [normalize(p.read_text("utf-8")) for p in sorted(CORPUS.glob("*.txt"))]
