@@ -12,8 +12,11 @@ BLAS and OpenMP limited to one thread):
 3. linearity: MB/s of (1) over MB/s of (2), target within 25%;
 4. proselint (installed by this script into a throwaway venv under
    ``bench/out/``, never the project's) on the same document and pages, timing
-   only its checking (``bench/proselint_runner.py``); the ratio redflag over
-   proselint, like with like, target at least 10;
+   only its checking (``bench/proselint_runner.py``, a process of its own
+   answering each run with its own clocks), its runs taken in turn with
+   redflag's (redflag's document, pages, proselint's document, pages, and
+   again), so a drift in the machine's speed falls on both; the ratio redflag
+   over proselint, like with like, target at least 10;
 5. macro-F1: the cross-validated figure of the model in ``model/``, read from
    its ``metadata.json`` (``cv.engine.macro_f1``, computed when it was
    trained), and a fresh group 5-fold cross-validation of the current code and
@@ -45,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.corpus import PAGE_BYTES, TARGET_BYTES, build_corpus, write_corpus
-from bench.report import OUT, ROOT, Timing, machine, table, timed_alternately, write_json
+from bench.report import OUT, ROOT, Measured, Timing, alternately, local, machine, table, write_json
 
 PROSELINT_VERSION = "0.16.0"
 RUNNER = Path(__file__).resolve().parent / "proselint_runner.py"
@@ -66,7 +69,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=None, help="default 3 (smoke: 1)")
     p.add_argument("--cpu", type=int, default=None, help="CPU to pin to (default: the last)")
     p.add_argument("--no-proselint", action="store_true")
-    p.add_argument("--proselint-repeats", type=int, default=2)
     p.add_argument(
         "--f1",
         choices=("fresh", "metadata"),
@@ -120,31 +122,54 @@ def proselint_python(out_dir: Path, version: str = PROSELINT_VERSION) -> Path:
     return python
 
 
-def run_proselint(
-    out_dir: Path, corpus_txt: Path, pages_json: Path, cpu: int, repeats: int
-) -> dict[str, Any]:
-    python = proselint_python(out_dir)
-    proc = subprocess.run(
-        [
-            str(python),
-            str(RUNNER),
-            str(corpus_txt),
-            str(pages_json),
-            "--cpu",
-            str(cpu),
-            "--repeats",
-            str(repeats),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    for key in ("doc", "pages"):
-        part = result[key]
-        t = Timing(part["wall_s"], part["cpu_s"])
-        part.update(t.to_dict(part["bytes"]))
-    return result
+class Proselint:
+    """proselint in its own venv and process (``bench/proselint_runner.py``), pinned
+    to ``cpu``, linting the corpus or its pages when asked; each run reports its own
+    clocks.  It waits on a pipe between runs, so it never competes for the CPU."""
+
+    def __init__(self, out_dir: Path, corpus_txt: Path, pages_json: Path, cpu: int) -> None:
+        python = proselint_python(out_dir)
+        self.proc = subprocess.Popen(
+            [str(python), str(RUNNER), str(corpus_txt), str(pages_json), "--cpu", str(cpu)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.about: dict[str, Any] = self._answer()
+
+    def _answer(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"proselint_runner.py exited ({self.proc.wait()})")
+        answer: dict[str, Any] = json.loads(line)
+        if "error" in answer:
+            raise RuntimeError(f"proselint_runner.py: {answer['error']}")
+        return answer
+
+    def run(self, what: str) -> Measured:
+        """Lint ``doc`` or ``pages`` once: (wall seconds, CPU seconds, results)."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(what + "\n")
+        self.proc.stdin.flush()
+        answer = self._answer()
+        return answer["wall_s"], answer["cpu_s"], answer["results"]
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def proselint_figures(pl: Proselint, doc_t: Timing, pages_t: Timing, n_doc: int) -> dict[str, Any]:
+    about = pl.about
+    return {
+        "version": about["version"],
+        "python": about["python"],
+        "checks": about["checks"],
+        "doc": {**doc_t.to_dict(about["doc_bytes"]), "results": n_doc},
+        "pages": {**pages_t.to_dict(about["page_bytes"]), "count": about["pages"]},
+    }
 
 
 # -- macro-F1 ---------------------------------------------------------------------------
@@ -276,12 +301,24 @@ def main(argv: list[str] | None = None) -> int:
         f"pinned to CPU {cpu}; {args.repeats} repeat(s), fastest counts",
         flush=True,
     )
-    # the document and the pages in turn, so the machine's drift falls on both alike
-    # (the document's first pass is still the first time the engine reads this text)
-    (doc_t, doc_report), (pages_t, page_reports) = timed_alternately(
-        [lambda: engine.check(text, "text"), lambda: [engine.check(p, "text") for p in pages]],
-        args.repeats,
-    )
+    # the document and the pages in turn, and proselint's runs between them, so the
+    # machine's drift falls on all alike (the document's first pass is still the
+    # first time the engine reads this text)
+    steps = [
+        local(lambda: engine.check(text, "text")),
+        local(lambda: [engine.check(p, "text") for p in pages]),
+    ]
+    proselint = None
+    if not args.no_proselint:
+        print(f"proselint {PROSELINT_VERSION}, in turn with redflag (its own venv) ...", flush=True)
+        proselint = Proselint(args.out, corpus_txt, pages_json, cpu)
+        steps += [lambda: proselint.run("doc"), lambda: proselint.run("pages")]
+    try:
+        timings = alternately(steps, args.repeats)
+    finally:
+        if proselint is not None:
+            proselint.close()
+    (doc_t, doc_report), (pages_t, page_reports) = timings[:2]
     doc_mb = doc_t.mb_s(nbytes)
     pages_mb = pages_t.mb_s(page_bytes)
     linearity = doc_mb / pages_mb
@@ -324,9 +361,9 @@ def main(argv: list[str] | None = None) -> int:
         "unseen_pages": unseen_pages(args.model_dir, pages),
     }
 
-    if not args.no_proselint:
-        print(f"proselint {PROSELINT_VERSION} on the same corpus (its own venv) ...", flush=True)
-        pl = run_proselint(args.out, corpus_txt, pages_json, cpu, args.proselint_repeats)
+    if proselint is not None:
+        (pl_doc_t, pl_doc_n), (pl_pages_t, _) = timings[2:]
+        pl = proselint_figures(proselint, pl_doc_t, pl_pages_t, pl_doc_n)
         ratio_doc = doc_mb / pl["doc"]["mb_s_cpu"]
         ratio_pages = pages_mb / pl["pages"]["mb_s_cpu"]
         result["proselint"] = pl

@@ -2,14 +2,17 @@
 
 This file imports only the standard library and proselint: it runs under the
 throwaway venv in ``bench/out/`` (never the project's), pinned to the CPU it is
-given, and prints one JSON object. Only ``LintFile(...).lint(config)`` is timed
-(building the file's line and quote bounds, then every enabled check); the
-interpreter's start, imports, reading the corpus and a warm-up run that
-compiles every check's patterns are not. ``max_errors`` is raised so that
-proselint checks the whole text instead of stopping at its default cap of
-1,000 results.
+given.  It prints one JSON line about itself, then reads commands from its
+standard input, one a line: ``doc`` lints the corpus as one text, ``pages`` each
+page, and each answers with one JSON line of that run's wall and CPU seconds and
+its number of results (bench_engine asks in turn with its own runs).  Only
+``LintFile(...).lint(config)`` is timed (building the file's line and quote
+bounds, then every enabled check); the interpreter's start, imports, reading the
+corpus and a warm-up run that compiles every check's patterns are not.
+``max_errors`` is raised so that proselint checks the whole text instead of
+stopping at its default cap of 1,000 results.
 
-    python proselint_runner.py CORPUS_TXT PAGES_JSON [--cpu N] [--repeats N]
+    python proselint_runner.py CORPUS_TXT PAGES_JSON [--cpu N]
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ def main() -> int:
     parser.add_argument("corpus", type=Path)
     parser.add_argument("pages", type=Path)
     parser.add_argument("--cpu", type=int, default=None)
-    parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
     if args.cpu is not None:
         os.sched_setaffinity(0, {args.cpu})
@@ -57,39 +59,25 @@ def main() -> int:
         n = sum(len(LintFile(f"<page {i}>", p).lint(config)) for i, p in enumerate(pages))
         return time.perf_counter() - w0, time.process_time() - c0, n
 
-    doc_wall, doc_cpu, page_wall, page_cpu = [], [], [], []
-    doc_results = page_results = 0
-    for _ in range(max(args.repeats, 1)):
-        w, c, doc_results = run_doc()
-        doc_wall.append(w)
-        doc_cpu.append(c)
-        w, c, page_results = run_pages()
-        page_wall.append(w)
-        page_cpu.append(c)
-    nbytes = len(text.encode("utf-8"))
-    page_bytes = sum(len(p.encode("utf-8")) for p in pages)
-    print(
-        json.dumps(
-            {
-                "version": __version__,
-                "python": sys.version.split()[0],
-                "checks": len(CheckRegistry().get_all_enabled(config["checks"])),
-                "doc": {
-                    "bytes": nbytes,
-                    "wall_s": doc_wall,
-                    "cpu_s": doc_cpu,
-                    "results": doc_results,
-                },
-                "pages": {
-                    "bytes": page_bytes,
-                    "count": len(pages),
-                    "wall_s": page_wall,
-                    "cpu_s": page_cpu,
-                    "results": page_results,
-                },
-            }
-        )
-    )
+    about = {
+        "version": __version__,
+        "python": sys.version.split()[0],
+        "checks": len(CheckRegistry().get_all_enabled(config["checks"])),
+        "doc_bytes": len(text.encode("utf-8")),
+        "page_bytes": sum(len(p.encode("utf-8")) for p in pages),
+        "pages": len(pages),
+    }
+    # one line a command ("doc" or "pages"), one JSON line an answer: bench_engine
+    # times proselint in turn with redflag, so a drift in the machine's speed falls on both
+    print(json.dumps(about), flush=True)
+    runs = {"doc": run_doc, "pages": run_pages}
+    for line in sys.stdin:
+        command = line.strip()
+        if command not in runs:
+            print(json.dumps({"error": f"unknown command {command!r}"}), flush=True)
+            return 2
+        wall, cpu, results = runs[command]()
+        print(json.dumps({"wall_s": wall, "cpu_s": cpu, "results": results}), flush=True)
     return 0
 
 

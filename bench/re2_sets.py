@@ -135,9 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _sets(engine: Engine, groups: list[list[int]], memory: int) -> list[tuple[Any, list[int]]]:
+def _sets(
+    engine: Engine, groups: list[list[int]], memory: int
+) -> list[tuple[Any, list[int], bool]]:
+    """``RuleSet._sets`` for another grouping: each set asked block by block."""
     sources = [pattern_source(c.rule) for c in engine.rules._patterns]
-    return [(compile_set([sources[k] for k in g], memory << 20), g) for g in groups]
+    return [(compile_set([sources[k] for k in g], memory << 20), g, False) for g in groups]
 
 
 def in_engine(pages: list[str], n: int, rounds: int = 4) -> None:

@@ -38,24 +38,43 @@ class Timing:
         }
 
 
-def timed_alternately(fns: Sequence[Callable[[], Any]], repeats: int) -> list[tuple[Timing, Any]]:
-    """Run each of ``fns`` ``repeats`` times, in turn each round (``a b a b ...``), so a
-    drift in the machine's speed falls on all of them alike and their ratio holds; per
-    function, wall (perf_counter) and CPU (process_time) of each run, and its last result."""
-    wall: list[list[float]] = [[] for _ in fns]
-    cpu: list[list[float]] = [[] for _ in fns]
-    results: list[Any] = [None for _ in fns]
+Measured = tuple[float, float, Any]  # wall seconds, CPU seconds, result
+
+
+def local(fn: Callable[[], Any]) -> Callable[[], Measured]:
+    """``fn`` timed in this process: wall (perf_counter) and CPU (process_time)."""
+
+    def run() -> Measured:
+        w0, c0 = time.perf_counter(), time.process_time()
+        result = fn()
+        return time.perf_counter() - w0, time.process_time() - c0, result
+
+    return run
+
+
+def alternately(steps: Sequence[Callable[[], Measured]], repeats: int) -> list[tuple[Timing, Any]]:
+    """Run each step ``repeats`` times, in turn each round (``a b a b ...``), so a drift
+    in the machine's speed falls on all of them alike and their ratios hold.  A step
+    times itself (:func:`local`, or another process reporting its own clocks); per
+    step, every run's timing and the last run's result."""
+    wall: list[list[float]] = [[] for _ in steps]
+    cpu: list[list[float]] = [[] for _ in steps]
+    results: list[Any] = [None for _ in steps]
     for _ in range(max(repeats, 1)):
-        for k, fn in enumerate(fns):
-            w0, c0 = time.perf_counter(), time.process_time()
-            results[k] = fn()
-            cpu[k].append(time.process_time() - c0)
-            wall[k].append(time.perf_counter() - w0)
+        for k, step in enumerate(steps):
+            w, c, results[k] = step()
+            wall[k].append(w)
+            cpu[k].append(c)
     out = []
     for k, result in enumerate(results):
         assert result is not None
         out.append((Timing(wall[k], cpu[k]), result))
     return out
+
+
+def timed_alternately(fns: Sequence[Callable[[], Any]], repeats: int) -> list[tuple[Timing, Any]]:
+    """:func:`alternately` for functions of this process."""
+    return alternately([local(fn) for fn in fns], repeats)
 
 
 def verdict(ok: bool | None) -> str:

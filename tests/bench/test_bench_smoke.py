@@ -74,3 +74,23 @@ def test_timed_alternately_runs_each_in_turn() -> None:
     assert calls == ["a", "b", "a", "b", "a", "b"]
     assert (ra, rb) == ("A", "B")
     assert len(a.cpu) == len(a.wall) == len(b.cpu) == 3
+
+
+def test_alternately_takes_the_clocks_a_step_reports() -> None:
+    """A step run in another process (proselint's) reports its own clocks, taken as given."""
+    from bench.report import alternately, local
+
+    calls: list[str] = []
+    clocks = iter([(2.0, 1.5), (1.0, 0.5)])
+
+    def remote() -> tuple[float, float, str]:
+        calls.append("remote")
+        wall, cpu = next(clocks)
+        return wall, cpu, "R"
+
+    (mine, rm), (theirs, rt) = alternately([local(lambda: calls.append("local") or "L"), remote], 2)
+    assert calls == ["local", "remote", "local", "remote"]
+    assert (rm, rt) == ("L", "R")
+    assert theirs.wall == [2.0, 1.0] and theirs.cpu == [1.5, 0.5]
+    assert theirs.mb_s(1_000_000) == 2.0  # the fastest run's CPU time
+    assert len(mine.cpu) == 2 and all(t >= 0 for t in mine.cpu)
