@@ -572,3 +572,24 @@ cdef class WordTrie:
             )
         finally:
             free(hits)
+
+
+def non_ascii_runs(str text):
+    """``(starts, ends)`` of the runs of non-ASCII characters in ``text``, in order."""
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void *data = PyUnicode_DATA(text)
+    cdef Py_ssize_t i, n = len(text), start = -1
+    starts: list = []
+    ends: list = []
+    for i in range(n):
+        if PyUnicode_READ(kind, data, i) > 127:
+            if start < 0:
+                start = i
+        elif start >= 0:
+            starts.append(start)
+            ends.append(i)
+            start = -1
+    if start >= 0:
+        starts.append(start)
+        ends.append(n)
+    return starts, ends

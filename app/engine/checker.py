@@ -351,8 +351,8 @@ class Engine:
     ) -> Iterable[_Draft]:
         assert self.model is not None
         thresholds = self.model.thresholds
-        hits = np.argwhere(proba >= thresholds)
-        for si, ci in hits.tolist():
+        rows, columns = np.nonzero(proba >= thresholds)  # row by row, as argwhere
+        for si, ci in zip(rows.tolist(), columns.tolist(), strict=True):
             category = CATEGORIES[ci]
             if (si, category) in covered:
                 continue

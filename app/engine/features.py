@@ -58,15 +58,19 @@ def _strip_accents(text: str) -> str:
     Applied to each run of non-ASCII characters only: ASCII characters never
     decompose and NFKD reorders combining marks only among themselves, so the
     result is the same as for the whole text (or each sentence) at once.  The runs
-    are found with numpy (a page has a handful; a regular expression looking for
-    them took most of the time)."""
+    are found by the C extension, or with numpy (a page has a handful; a regular
+    expression looking for them took most of the time)."""
     if text.isascii():
         return text
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    where = np.flatnonzero(codes > 127)
-    gaps = np.flatnonzero(np.diff(where) > 1)
-    starts = where[np.r_[0, gaps + 1]].tolist()
-    ends = (where[np.r_[gaps, len(where) - 1]] + 1).tolist()
+    native = native_module()
+    if native is not None:
+        starts, ends = native.non_ascii_runs(text)
+    else:
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        where = np.flatnonzero(codes > 127)
+        gaps = np.flatnonzero(np.diff(where) > 1)
+        starts = where[np.r_[0, gaps + 1]].tolist()
+        ends = (where[np.r_[gaps, len(where) - 1]] + 1).tolist()
     parts: list[str] = []
     last = 0
     for s, e in zip(starts, ends, strict=True):

@@ -107,3 +107,6 @@ def test_key_table_finds_every_key_and_only_those() -> None:
 @given(st.text(alphabet=st.sampled_from("ae \n.\u0301\u0327éÉçﬁ½²Ω𝄞ǅ\u200b"), max_size=40))
 def test_accents_stripped_as_scikit_learn_does(text: str) -> None:
     assert _strip_accents(text) == strip_accents_unicode(text)
+    with pytest.MonkeyPatch.context() as mp:  # the runs found with numpy, not in C
+        mp.setenv("REDFLAG_NATIVE", "0")
+        assert _strip_accents(text) == strip_accents_unicode(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 import sysconfig
 from pathlib import Path
@@ -243,3 +244,13 @@ def test_the_rules_lexicon_gives_the_same_hits_either_way() -> None:
         assert hits == slow.hits(text)
         found += len(hits)
     assert found > 1000
+
+
+@built
+@settings(max_examples=300, deadline=None)
+@given(st.text(_ALPHABET, max_size=60))
+def test_non_ascii_runs(text: str) -> None:
+    assert native is not None
+    starts, ends = native.non_ascii_runs(text)
+    runs = [(m.start(), m.end()) for m in re.finditer(r"[^\x00-\x7f]+", text)]
+    assert list(zip(starts, ends, strict=True)) == runs
