@@ -2,17 +2,20 @@
 
     .venv/bin/python -m bench.bench_service [--duration 15] [--connections 32]
 
-Needs ``wrk`` (Debian: ``apt-get install -y wrk``). The benchmark starts, in
-turn, a bare FastAPI app (``bench/bare_app.py``: one endpoint that parses the
-same JSON body and returns a constant, under ``uvicorn --workers 2``) and
-``redflag serve --workers 2``, each on a free loopback port, and for each:
+Needs ``wrk`` (Debian: ``apt-get install -y wrk``). The benchmark starts a bare
+FastAPI app (``bench/bare_app.py``: one endpoint that parses the same JSON body
+and returns a constant, under ``uvicorn --workers 2``) and ``redflag serve
+--workers 2``, each on a free loopback port, and for each:
 
 1. startup: the time from starting the process to the first successful
    ``GET /health`` (``--startup-runs`` starts, target at most 3 s for redflag);
 2. one ``POST /check`` of the 5 KB page to check the answer (status 200);
 3. load: ``wrk`` with ``--connections`` (32) connections posting the page
-   (``bench/wrk_post.lua``), a warm-up, then the measured run: requests a
-   second, latency percentiles (p50, p90, p99), errors;
+   (``bench/wrk_post.lua``), a warm-up, then the measured run, taken in
+   ``--rounds`` (3) slices in turn with the other app's (both apps stay up; the
+   idle one waits on its sockets), so a drift in the machine's speed falls on
+   both: requests a second over all slices, latency percentiles (p50, p90, p99,
+   the highest of the slices'), errors;
 4. memory: VmRSS (and peak, VmHWM) of each worker process from
    ``/proc/PID/status`` after the run (target at most 250 MB per worker).
 
@@ -231,46 +234,114 @@ def wrk(
     return r
 
 
-def measure(name: str, args: argparse.Namespace, body_path: Path, body: bytes) -> dict[str, Any]:
-    startups = []
+def combined(slices: list[dict[str, Any]]) -> dict[str, Any]:
+    """The measured slices of one app as one run: requests, errors and seconds summed
+    (so requests a second over all of them); a latency percentile, which slices cannot
+    be merged into, the highest of the slices' (an upper bound)."""
+    secs = sum(r["duration_us"] for r in slices) / 1e6
+    requests = sum(r["requests"] for r in slices)
+    status = sum(r["errors"]["status"] for r in slices)
+    out: dict[str, Any] = {
+        "slices": len(slices),
+        "duration_s": round(secs, 3),
+        "requests": requests,
+        "rps": round(requests / secs, 1),
+        "ok_rps": round((requests - status) / secs, 1),
+        "error_count": sum(r["error_count"] for r in slices),
+        "errors": {k: sum(r["errors"][k] for r in slices) for k in slices[0]["errors"]},
+        "latency": "the highest of the slices' percentiles",
+        "command": slices[0]["command"],
+        "per_slice_rps": [r["ok_rps"] for r in slices],
+    }
+    for key in ("p50_ms", "p90_ms", "p99_ms"):
+        out[key] = max(r[key] for r in slices)
+    return out
+
+
+def startup_times(name: str, args: argparse.Namespace) -> list[float]:
+    """Seconds from start to the first ``/health`` of ``--startup-runs`` - 1 starts."""
+    times = []
     for _ in range(max(args.startup_runs - 1, 0)):
         with running(name, args.workers, args.out) as server:
-            startups.append(round(server.ready_s, 3))
-    with running(name, args.workers, args.out) as server:
-        startups.append(round(server.ready_s, 3))
-        first = httpx.post(
-            server.base + "/check",
-            content=body,
-            headers={"Content-Type": "application/json"},
-            timeout=30,
+            times.append(round(server.ready_s, 3))
+    return times
+
+
+def first_answer(server: Server, body: bytes) -> httpx.Response:
+    answer = httpx.post(
+        server.base + "/check",
+        content=body,
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    if answer.status_code != 200:
+        raise RuntimeError(
+            f"{server.name}: POST /check answered {answer.status_code}: {answer.text}"
         )
-        if first.status_code != 200:
-            raise RuntimeError(f"{name}: POST /check answered {first.status_code}: {first.text}")
-        answer = first.json()
-        mem_before = memory(server)
-        url = server.base + "/check"
-        print(f"  {name}: ready in {startups[-1]:.2f} s; warm-up {args.warmup} s ...", flush=True)
-        wrk(url, body_path, args.connections, args.threads, args.warmup)
+    return answer
+
+
+def measure(args: argparse.Namespace, body_path: Path, body: bytes) -> dict[str, dict[str, Any]]:
+    """Both apps running at once, each warmed up, then measured in turn in
+    ``--rounds`` slices (bare, redflag, bare, ...), so a drift in the machine's speed
+    falls on both; the idle app waits on its sockets, taking no CPU."""
+    names = ("bare", "redflag")
+    startups = {name: startup_times(name, args) for name in names}
+    slice_s = max(round(args.duration / max(args.rounds, 1)), 1)
+    with (
+        running("bare", args.workers, args.out) as bare,
+        running("redflag", args.workers, args.out) as redflag,
+    ):
+        servers = {"bare": bare, "redflag": redflag}
+        state: dict[str, dict[str, Any]] = {}
+        for name, server in servers.items():
+            startups[name].append(round(server.ready_s, 3))
+            first = first_answer(server, body)
+            answer = first.json()
+            state[name] = {
+                "url": server.base + "/check",
+                "pids": worker_pids(server),
+                "first": first,
+                "findings": len(answer.get("findings", [])) if isinstance(answer, dict) else None,
+                "memory_before": memory(server),
+                "slices": [],
+                "cpu_s": 0.0,
+            }
+            print(
+                f"  {name}: ready in {startups[name][-1]:.2f} s; warm-up {args.warmup} s ...",
+                flush=True,
+            )
+            wrk(state[name]["url"], body_path, args.connections, args.threads, args.warmup)
         print(
-            f"  {name}: measuring {args.duration} s at {args.connections} connections", flush=True
+            f"  measuring {args.rounds} x {slice_s} s per app, in turn, at {args.connections} "
+            "connections",
+            flush=True,
         )
-        pids = worker_pids(server)
-        cpu0 = sum(_cpu_s(p) for p in pids)
-        load = wrk(url, body_path, args.connections, args.threads, args.duration)
-        cpu = sum(_cpu_s(p) for p in pids) - cpu0
-        load["worker_cpu_s"] = round(cpu, 2)
-        load["cpu_ms_per_request"] = round(1000 * cpu / max(load["requests"], 1), 3)
-        mem_after = memory(server)
-    return {
-        "startup_s": startups,
-        "startup_s_median": sorted(startups)[len(startups) // 2],
-        "response_bytes": len(first.content),
-        "findings": len(answer.get("findings", [])) if isinstance(answer, dict) else None,
-        "load": load,
-        "memory_before": mem_before,
-        "memory_after": mem_after,
-        "log": str(server.log_path),
-    }
+        for _ in range(max(args.rounds, 1)):
+            for name in names:
+                st = state[name]
+                cpu0 = sum(_cpu_s(p) for p in st["pids"])
+                st["slices"].append(
+                    wrk(st["url"], body_path, args.connections, args.threads, slice_s)
+                )
+                st["cpu_s"] += sum(_cpu_s(p) for p in st["pids"]) - cpu0
+        results = {}
+        for name in names:
+            st = state[name]
+            load = combined(st["slices"])
+            load["worker_cpu_s"] = round(st["cpu_s"], 2)
+            load["cpu_ms_per_request"] = round(1000 * st["cpu_s"] / max(load["requests"], 1), 3)
+            results[name] = {
+                "startup_s": startups[name],
+                "startup_s_median": sorted(startups[name])[len(startups[name]) // 2],
+                "response_bytes": len(st["first"].content),
+                "findings": st["findings"],
+                "load": load,
+                "memory_before": st["memory_before"],
+                "memory_after": memory(servers[name]),
+                "log": str(servers[name].log_path),
+            }
+    return results
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -278,6 +349,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m bench.bench_service", description=__doc__.split("\n\n")[0]
     )
     p.add_argument("--duration", type=float, default=15.0, help="measured seconds per app")
+    p.add_argument(
+        "--rounds", type=int, default=3, help="slices the measured seconds are taken in, in turn"
+    )
     p.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds per app")
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
@@ -303,9 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     body_path.write_bytes(body)
     print(f"body: {len(body)} bytes ({len(page.encode('utf-8'))} bytes of text)", flush=True)
 
-    results: dict[str, Any] = {}
-    for name in ("bare", "redflag"):
-        results[name] = measure(name, args, body_path, body)
+    results: dict[str, Any] = measure(args, body_path, body)
 
     rf, bare = results["redflag"], results["bare"]
     ratio = rf["load"]["ok_rps"] / bare["load"]["ok_rps"] if bare["load"]["ok_rps"] else 0.0
@@ -319,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         "wrk_threads": args.threads,
         "workers": args.workers,
         "duration_s": args.duration,
+        "rounds": args.rounds,
         **results,
         "throughput_ratio": {
             "value": round(ratio, 4),

@@ -94,3 +94,27 @@ def test_alternately_takes_the_clocks_a_step_reports() -> None:
     assert theirs.wall == [2.0, 1.0] and theirs.cpu == [1.5, 0.5]
     assert theirs.mb_s(1_000_000) == 2.0  # the fastest run's CPU time
     assert len(mine.cpu) == 2 and all(t >= 0 for t in mine.cpu)
+
+
+def test_service_slices_combine_into_one_run() -> None:
+    from bench.bench_service import combined
+
+    def wrk_slice(requests: int, status_errors: int, p99: float) -> dict[str, object]:
+        errors = {"connect": 0, "read": 0, "write": 0, "status": status_errors, "timeout": 0}
+        return {
+            "duration_us": 5_000_000,
+            "requests": requests,
+            "errors": errors,
+            "error_count": status_errors,
+            "ok_rps": (requests - status_errors) / 5,
+            "p50_ms": 1.0,
+            "p90_ms": 2.0,
+            "p99_ms": p99,
+            "command": "wrk ...",
+        }
+
+    run = combined([wrk_slice(1000, 0, 7.0), wrk_slice(2000, 10, 9.5), wrk_slice(1500, 0, 8.0)])
+    assert run["duration_s"] == 15.0 and run["requests"] == 4500
+    assert run["rps"] == 300.0 and run["ok_rps"] == 299.3
+    assert run["error_count"] == 10 and run["errors"]["status"] == 10
+    assert run["p99_ms"] == 9.5 and run["per_slice_rps"] == [200.0, 398.0, 300.0]
