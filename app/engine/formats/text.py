@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from app.engine.formats.document import Document, DocumentBuilder
+from app.engine.formats.document import BLOCK_SEPARATOR, Document, DocumentBuilder
 
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _SENTENCE_END = frozenset('.!?:;"”’)]')
@@ -35,6 +35,65 @@ def _lines(source: str) -> Iterator[tuple[str, int]]:
 
 
 def parse_text(source: str) -> Document:
+    return _simple_lines(source) or _built(source)
+
+
+def _simple_lines(source: str) -> Document | None:
+    """The document :func:`_built` makes, when no line holds white space other than
+    single spaces (the usual text): each line is then one piece, and the builder's
+    steps (a block separator, a virtual space, a run per piece) come down to appends
+    (``tests/engine/formats/test_adapters.py`` checks it against the builder).  ``None``
+    for any other text."""
+    parts: list[str] = []
+    text_starts: list[int] = []
+    source_starts: list[int] = []
+    blocks: list[tuple[int, int]] = []
+    n = 0
+    block_start = -1  # none open
+    last_source = 0  # where the last piece ended in the source (-1: none to continue)
+    prev_open = False
+    for line, start in _lines(source):
+        content = line.strip()
+        if not content:
+            if block_start >= 0:
+                blocks.append((block_start, n))
+                block_start = last_source = -1
+            prev_open = False
+            continue
+        if "  " in content or not content.isprintable():
+            return None
+        if prev_open and content[0].islower():
+            # a hard-wrapped line: a space that stands for the line break
+            text_starts.append(n)
+            source_starts.append(max(last_source - 1, 0))
+            parts.append(" ")
+            n += 1
+            last_source = -1
+        elif block_start >= 0:
+            blocks.append((block_start, n))
+            block_start = last_source = -1
+        if block_start < 0:
+            if blocks:
+                text_starts.append(n)
+                source_starts.append(max(last_source, 0))
+                parts.append(BLOCK_SEPARATOR)
+                n += len(BLOCK_SEPARATOR)
+                last_source = -1
+            block_start = n
+        offset = start + len(line) - len(line.lstrip())
+        if offset != last_source or not text_starts:
+            text_starts.append(n)
+            source_starts.append(offset)
+        parts.append(content)
+        n += len(content)
+        last_source = offset + len(content)
+        prev_open = content[-1] not in _SENTENCE_END
+    if block_start >= 0:
+        blocks.append((block_start, n))
+    return Document(source, "".join(parts), text_starts, source_starts, blocks)
+
+
+def _built(source: str) -> Document:
     b = DocumentBuilder(source)
     prev_open = False  # the previous line continues into this one
     for line, start in _lines(source):

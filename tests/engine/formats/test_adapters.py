@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.engine.formats import parse
 
@@ -111,3 +113,37 @@ def test_text_lines_split_like_the_line_pattern(source: str) -> None:
             break
         expected.append((m.group(0).rstrip("\r\n"), m.start()))
     assert list(text._lines(source)) == expected
+
+
+_LINE_PIECES = st.sampled_from(
+    ["Stem", "cells", "cure", "all.", "safe", "and", "ok:", " ", "  ", "\t", "\n", "\n\n",
+     "\r\n", "\r", "é", "É", "x\u00a0y", "\u2028", "(a)", "b)", '"q"', "-", "1."]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LINE_PIECES, max_size=30).map("".join))
+def test_text_of_simple_lines_maps_as_the_builder_does(source: str) -> None:
+    """The plain-text fast path (lines with single spaces only) gives the builder's document,
+    and steps aside for any other text."""
+    from app.engine.formats import text
+
+    built = text._built(source)
+    fast = text._simple_lines(source)
+    if fast is None:
+        lines = [line.strip() for line, _ in text._lines(source)]
+        assert any("  " in line or not line.isprintable() for line in lines)
+        return
+    assert fast.text == built.text
+    assert fast.blocks == built.blocks
+    assert fast._text_starts == built._text_starts
+    assert fast._source_starts == built._source_starts
+    assert fast.source == built.source and fast.directives == built.directives == []
+
+
+def test_text_fast_path_takes_the_usual_page() -> None:
+    from app.engine.formats import text
+
+    page = "Title\n\nOur stem cells\nhelp everyone. Call now!\n  - item one\n- item two\n"
+    assert text._simple_lines(page) is not None
+    assert parse(page, "text").text == text._built(page).text
