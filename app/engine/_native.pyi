@@ -30,3 +30,12 @@ def product(
     n_rows: int,
 ) -> np.ndarray: ...
 def non_ascii_runs(text: str) -> tuple[list[int], list[int]]: ...
+def weigh(
+    rows: np.ndarray,
+    columns: np.ndarray,
+    counts: np.ndarray,
+    idf: np.ndarray,
+    tf: np.ndarray,
+    l2: bool,
+    n_rows: int,
+) -> np.ndarray | None: ...

@@ -10,6 +10,7 @@ of some forty small numpy calls, which was most of the model's time on a 5 KB pa
 and looks for the lexicon's keys only where a kept hit can start.
 """
 
+from libc.math cimport sqrt
 from libc.stdint cimport int32_t, int64_t, uint16_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, qsort, realloc
 
@@ -593,3 +594,41 @@ def non_ascii_runs(str text):
         starts.append(start)
         ends.append(n)
     return starts, ends
+
+
+def weigh(
+    const int64_t[::1] rows,
+    const int64_t[::1] columns,
+    const int64_t[::1] counts,
+    const float[::1] idf,
+    const float[::1] tf,
+    bint l2,
+    Py_ssize_t n_rows,
+):
+    """The TF-IDF values of cells sorted by row, as ``TfidfFeatures._weigh`` computes
+    them in numpy, operation for operation: ``tf[count]`` (numpy's own numbers, computed
+    once) times the term's idf in single precision, then each row divided by its
+    Euclidean norm (squares summed in double precision in the cells' order, as
+    ``np.bincount`` sums them).  ``None`` when a count has no entry in ``tf``."""
+    cdef Py_ssize_t i, n = rows.shape[0], n_tf = tf.shape[0]
+    cdef float v
+    cdef double norm
+    out = np.empty(n, dtype=np.float32)
+    cdef float[::1] values = out
+    for i in range(n):
+        if counts[i] < 0 or counts[i] >= n_tf:
+            return None
+        values[i] = tf[counts[i]] * idf[columns[i]]
+    if not l2 or n == 0:
+        return out
+    squares = np.zeros(n_rows, dtype=np.float64)
+    cdef double[::1] sq = squares
+    for i in range(n):
+        v = values[i] * values[i]
+        sq[rows[i]] += <double> v
+    for i in range(n):
+        norm = sqrt(sq[rows[i]])
+        if norm == 0:
+            norm = 1.0
+        values[i] = <float> (<double> values[i] / norm)
+    return out

@@ -35,6 +35,7 @@ from app.engine.native import native_module
 
 _SEPARATOR = "\n"
 _FEW_KEYS = 2048  # look-ups up to which a dict is faster than numpy probing
+_TF_COUNTS = 1024  # counts of a term in a sentence the C extension's weighting knows
 _WHOLE_WORD = {r"\b\w\w+\b": 2, r"\b\w[\w'%-]*\b|[!?$%]": 1}
 # the token patterns the C tokeniser of ``_native.cells`` knows, as its
 # (characters a word may hold besides \w, shortest word, one-character tokens)
@@ -219,6 +220,13 @@ class TfidfFeatures:
             begins[[ids[0] for ids, _ in grams[n]]] = True
             self._begins.append(begins)
         self._native = native_module() if token_pattern in _NATIVE_TOKENS else None
+        # the term frequency of a count, as _weigh computes it in numpy, for the C
+        # extension's weighting (which never calls a logarithm of its own)
+        self._tf = np.arange(_TF_COUNTS, dtype=np.float32)
+        if sublinear_tf:
+            with np.errstate(divide="ignore"):
+                np.log(self._tf, out=self._tf)
+            self._tf += np.float32(1.0)
         if self._native is not None:
             self._native_args = (
                 self._native.TokenTable(token_ids),
@@ -353,6 +361,12 @@ class TfidfFeatures:
     def _weigh(
         self, n_rows: int, cell_rows: np.ndarray, columns: np.ndarray, counts: np.ndarray
     ) -> Features:
+        if self._native is not None:
+            values = self._native.weigh(
+                cell_rows, columns, counts, self.idf, self._tf, self.l2_norm, n_rows
+            )
+            if values is not None:
+                return Features(n_rows, self.n_features, cell_rows, columns, values)
         # the weighting of scikit-learn's TfidfTransformer, operation for operation
         values = counts.astype(np.float32)
         if self.sublinear_tf:

@@ -254,3 +254,16 @@ def test_non_ascii_runs(text: str) -> None:
     starts, ends = native.non_ascii_runs(text)
     runs = [(m.start(), m.end()) for m in re.finditer(r"[^\x00-\x7f]+", text)]
     assert list(zip(starts, ends, strict=True)) == runs
+
+
+@built
+def test_weighting_beyond_the_counts_it_knows(model: CompiledModel) -> None:
+    """A term counted more times in a sentence than the C weighting's table holds is
+    weighed by the numpy code, to the same numbers."""
+    texts = ["stem " * 1500 + "cells", "cells cells stem", "Stem cell therapy cures all."]
+    _equal(*_both(model.features, texts))
+    assert native is not None
+    assert native.weigh(
+        np.zeros(1, np.int64), np.zeros(1, np.int64), np.array([5000]), model.features.idf,
+        model.features._tf, True, 1,
+    ) is None  # fmt: skip
