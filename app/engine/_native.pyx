@@ -1,6 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Inner loops in C (issue 7): the model's two (tokens to TF-IDF cells, and cells times
-weights) and the rules' lexicon pass (a trie of code points walked from word edges).
+"""Inner loops in C (issue 7): the model's (tokens to TF-IDF cells, their weighting, cells
+times weights, the runs of non-ASCII characters to strip accents from) and the rules'
+lexicon pass (a trie of code points walked from word edges).
 
 Optional: ``app.engine.features``, ``app.engine.inference`` and
 ``app.engine.rules.kinds`` use this module when it was built (``setup.py``; it needs a
