@@ -39,3 +39,6 @@ def weigh(
     l2: bool,
     n_rows: int,
 ) -> np.ndarray | None: ...
+def spans_to_source(
+    text_starts: list[int], source_starts: list[int], spans: list[tuple[int, int]]
+) -> list[tuple[int, int]]: ...

@@ -633,3 +633,44 @@ def weigh(
             norm = 1.0
         values[i] = <float> (<double> values[i] / norm)
     return out
+
+
+cdef inline Py_ssize_t _to_source(
+    const int64_t *text_starts, const int64_t *source_starts, Py_ssize_t runs, Py_ssize_t i
+) noexcept:
+    # bisect_right(text_starts, i) - 1, then the offset within that run
+    cdef Py_ssize_t lo = 0, hi = runs, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if i < text_starts[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    if lo == 0:
+        return 0
+    return source_starts[lo - 1] + (i - text_starts[lo - 1])
+
+
+def spans_to_source(list text_starts, list source_starts, list spans):
+    """``Document.span_to_source`` of each span: a text span's start and end mapped through
+    the runs (``text_starts[k]`` to ``source_starts[k]``), the end from its last character."""
+    cdef Py_ssize_t runs = len(text_starts), k, start, end, s, e
+    cdef int64_t *ts = <int64_t *> malloc((runs + 1) * sizeof(int64_t))
+    cdef int64_t *ss = <int64_t *> malloc((runs + 1) * sizeof(int64_t))
+    if ts == NULL or ss == NULL:
+        free(ts)
+        free(ss)
+        raise MemoryError()
+    out: list = []
+    try:
+        for k in range(runs):
+            ts[k] = text_starts[k]
+            ss[k] = source_starts[k]
+        for start, end in spans:
+            s = _to_source(ts, ss, runs, start)
+            e = _to_source(ts, ss, runs, end - 1) + 1 if end > start else s
+            out.append((s, e if e > s else s))
+        return out
+    finally:
+        free(ts)
+        free(ss)

@@ -298,15 +298,15 @@ class Engine:
                 category = m.rule.category
                 covered[(si, category)] = rows[si][column[category]]
         sources = p.doc.spans_to_source(p.sentences)
+        match_sources = p.doc.spans_to_source([(m.start, m.end) for _, m, _, _ in raw])
         drafts: list[_Draft] = []
-        for si, m, severity, confidence in raw:
+        for (si, m, severity, confidence), (start, end) in zip(raw, match_sources, strict=True):
             rule = m.rule
             pm = covered.get((si, rule.category))
             if pm is not None:
                 confidence = (
                     max(confidence, pm) if pm >= half_threshold[rule.category] else confidence * 0.9
                 )
-            start, end = p.doc.span_to_source(m.start, m.end)
             drafts.append(
                 _Draft(
                     rule.id, rule.category, severity, "rule", confidence, start, end,

@@ -16,7 +16,10 @@ from itertools import accumulate
 
 import numpy as np
 
+from app.engine.native import native_module
+
 BLOCK_SEPARATOR = "\n\n"
+_NATIVE = native_module()
 
 # white space that is not a single plain space
 _WS_RUN = re.compile(r"\s{2,}|[^\S ]")
@@ -62,7 +65,13 @@ class Document:
         return self._source_starts[k] + (i - self._text_starts[k])
 
     def spans_to_source(self, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """:meth:`span_to_source` for many non-empty spans at once (numpy)."""
+        """:meth:`span_to_source` for many non-empty spans at once (in the C extension,
+        or numpy)."""
+        if _NATIVE is not None:
+            native: list[tuple[int, int]] = _NATIVE.spans_to_source(
+                self._text_starts, self._source_starts, spans
+            )
+            return native
         if len(spans) < 16:
             return [self.span_to_source(s, e) for s, e in spans]
         text_starts = np.asarray(self._text_starts, dtype=np.int64)
