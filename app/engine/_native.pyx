@@ -674,3 +674,49 @@ def spans_to_source(list text_starts, list source_starts, list spans):
     finally:
         free(ts)
         free(ss)
+
+
+ctypedef fused _offset:
+    int32_t
+    int64_t
+
+
+def chars_of_spans(const _offset[::1] char_of_byte, Py_ssize_t base, list spans):
+    """Byte spans (offsets from ``base``) as character spans, through ``char_of_byte``:
+    each start's character, and one past the character of each end's last byte."""
+    cdef Py_ssize_t s, e
+    out: list = []
+    for s, e in spans:
+        out.append((char_of_byte[base + s], char_of_byte[base + e - 1] + 1))
+    return out
+
+
+def within_each(list starts, list ends, list spans):
+    """For each span [lo, hi), whether a hit lies inside it: the first hit starting at or
+    after ``lo`` ends by ``hi`` (hits of one scan never overlap, so their ends are sorted
+    too; ``_Hits.within`` of ``app.engine.context``)."""
+    cdef Py_ssize_t n = len(starts), k, lo, hi, a, b, mid
+    cdef int64_t *st = <int64_t *> malloc((n + 1) * sizeof(int64_t))
+    cdef int64_t *en = <int64_t *> malloc((n + 1) * sizeof(int64_t))
+    if st == NULL or en == NULL:
+        free(st)
+        free(en)
+        raise MemoryError()
+    out: list = []
+    try:
+        for k in range(n):
+            st[k] = starts[k]
+            en[k] = ends[k]
+        for lo, hi in spans:
+            a, b = 0, n
+            while a < b:  # bisect_left
+                mid = (a + b) >> 1
+                if st[mid] < lo:
+                    a = mid + 1
+                else:
+                    b = mid
+            out.append(a < n and en[a] <= hi)
+        return out
+    finally:
+        free(st)
+        free(en)

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from app.engine.native import native_module
 from app.engine.normalize import Utf8Index, is_word_char
 from app.engine.rules.kinds import compile_re2
 from app.engine.yaml_data import load_yaml
@@ -50,6 +51,7 @@ CUE_KEYS = (
     "caution",
     "disclosure",
 )
+_NATIVE = native_module()
 NEGATION_WINDOW = 10  # words before the match a negation cue may stand in
 QUOTE_WINDOW_BEFORE = 2  # sentences before a quoted claim that may frame it critically
 
@@ -218,9 +220,17 @@ class DocumentContext:
         )
 
     def caution_flags(self, sentences: list[tuple[int, int]]) -> list[bool]:
-        """:meth:`is_caution` of every sentence, at once (numpy)."""
+        """:meth:`is_caution` of every sentence, at once (in the C extension, or numpy)."""
         if not sentences:
             return []
+        if _NATIVE is not None:
+            marked: list[bool] = [False] * len(sentences)
+            for key in ("caution", "critical"):
+                hits = self.hits[key]
+                if hits.starts:
+                    inside = _NATIVE.within_each(hits.starts, hits.ends, sentences)
+                    marked = [a or b for a, b in zip(marked, inside, strict=True)]
+            return marked
         spans = np.asarray(sentences, dtype=np.int64)
         flags = np.zeros(len(sentences), dtype=bool)
         for key in ("caution", "critical"):

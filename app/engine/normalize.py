@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import re2
 
+from app.engine.native import native_module
+
 _FOLD = {
     "\u2018": "'",
     "\u2019": "'",
@@ -52,6 +54,7 @@ def normalize(text: str) -> str:
     return lowered
 
 
+_NATIVE = native_module()
 _UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
 _NO_MATCH = (-1, -1)
 _FEW_SPANS = 16  # spans up to which offsets are mapped one by one rather than with numpy
@@ -168,11 +171,14 @@ class Utf8Index:
         cob = self._char_of_byte
         if cob is None or not spans:
             return [(b0 + s, b0 + e) for s, e in spans] if b0 else spans
+        if _NATIVE is not None:
+            chars: list[tuple[int, int]] = _NATIVE.chars_of_spans(cob, b0, spans)
+            return chars
         if len(spans) <= _FEW_SPANS:
             return [(int(cob[b0 + s]), int(cob[b0 + e - 1]) + 1) for s, e in spans]
         flat = np.array(spans, dtype=np.int64) + b0
-        chars = np.stack((cob[flat[:, 0]], cob[flat[:, 1] - 1] + 1), axis=1)
-        return [(s, e) for s, e in chars.tolist()]
+        mapped = np.stack((cob[flat[:, 0]], cob[flat[:, 1] - 1] + 1), axis=1)
+        return [(s, e) for s, e in mapped.tolist()]
 
     def search(self, pattern: object, start: int, end: int) -> bool:
         """Whether an RE2 ``bytes`` pattern matches in ``text[start:end]``."""
