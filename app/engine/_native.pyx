@@ -651,21 +651,30 @@ cdef inline Py_ssize_t _to_source(
     return source_starts[lo - 1] + (i - text_starts[lo - 1])
 
 
+cdef int64_t *_copied(list values) except NULL:
+    """The integers of ``values`` in a new C array, which the caller frees."""
+    cdef Py_ssize_t k
+    cdef int64_t *out = <int64_t *> malloc((len(values) + 1) * sizeof(int64_t))
+    if out == NULL:
+        raise MemoryError()
+    try:
+        for k in range(len(values)):
+            out[k] = values[k]
+    except BaseException:
+        free(out)
+        raise
+    return out
+
+
 def spans_to_source(list text_starts, list source_starts, list spans):
     """``Document.span_to_source`` of each span: a text span's start and end mapped through
     the runs (``text_starts[k]`` to ``source_starts[k]``), the end from its last character."""
-    cdef Py_ssize_t runs = len(text_starts), k, start, end, s, e
-    cdef int64_t *ts = <int64_t *> malloc((runs + 1) * sizeof(int64_t))
-    cdef int64_t *ss = <int64_t *> malloc((runs + 1) * sizeof(int64_t))
-    if ts == NULL or ss == NULL:
-        free(ts)
-        free(ss)
-        raise MemoryError()
+    cdef Py_ssize_t runs = len(text_starts), start, end, s, e
+    cdef int64_t *ts = _copied(text_starts)
+    cdef int64_t *ss = NULL
     out: list = []
     try:
-        for k in range(runs):
-            ts[k] = text_starts[k]
-            ss[k] = source_starts[k]
+        ss = _copied(source_starts)
         for start, end in spans:
             s = _to_source(ts, ss, runs, start)
             e = _to_source(ts, ss, runs, end - 1) + 1 if end > start else s
@@ -695,18 +704,12 @@ def within_each(list starts, list ends, list spans):
     """For each span [lo, hi), whether a hit lies inside it: the first hit starting at or
     after ``lo`` ends by ``hi`` (hits of one scan never overlap, so their ends are sorted
     too; ``_Hits.within`` of ``app.engine.context``)."""
-    cdef Py_ssize_t n = len(starts), k, lo, hi, a, b, mid
-    cdef int64_t *st = <int64_t *> malloc((n + 1) * sizeof(int64_t))
-    cdef int64_t *en = <int64_t *> malloc((n + 1) * sizeof(int64_t))
-    if st == NULL or en == NULL:
-        free(st)
-        free(en)
-        raise MemoryError()
+    cdef Py_ssize_t n = len(starts), lo, hi, a, b, mid
+    cdef int64_t *st = _copied(starts)
+    cdef int64_t *en = NULL
     out: list = []
     try:
-        for k in range(n):
-            st[k] = starts[k]
-            en[k] = ends[k]
+        en = _copied(ends)
         for lo, hi in spans:
             a, b = 0, n
             while a < b:  # bisect_left
