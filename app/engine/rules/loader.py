@@ -126,8 +126,8 @@ class RuleSet:
     ) -> list[Match]:
         """All raw matches (before context), in no particular order.
 
-        Phrases and condition names: one Aho-Corasick pass.  Patterns: the RE2 sets say,
-        block by block, which patterns match there; only those run, over that block."""
+        Phrases and condition names: one pass of the lexicon.  Patterns: the RE2 sets say,
+        block by block, which patterns can match there; only those run, over that block."""
         norm = index.text
         hits = self._lexicon.hits(norm)
         matches = self._phrases.find(norm, hits)
