@@ -651,38 +651,36 @@ cdef inline Py_ssize_t _to_source(
     return source_starts[lo - 1] + (i - text_starts[lo - 1])
 
 
-cdef int64_t *_copied(list values) except NULL:
-    """The integers of ``values`` in a new C array, which the caller frees."""
-    cdef Py_ssize_t k
-    cdef int64_t *out = <int64_t *> malloc((len(values) + 1) * sizeof(int64_t))
-    if out == NULL:
-        raise MemoryError()
-    try:
-        for k in range(len(values)):
-            out[k] = values[k]
-    except BaseException:
-        free(out)
-        raise
-    return out
+cdef class _Ints:
+    """A list of integers copied to a C array, freed with the object."""
+
+    cdef int64_t *data
+    cdef Py_ssize_t n
+
+    def __cinit__(self, list values):
+        cdef Py_ssize_t k
+        self.n = len(values)
+        self.data = <int64_t *> malloc((self.n + 1) * sizeof(int64_t))
+        if self.data == NULL:
+            raise MemoryError()
+        for k in range(self.n):
+            self.data[k] = values[k]
+
+    def __dealloc__(self):
+        free(self.data)
 
 
 def spans_to_source(list text_starts, list source_starts, list spans):
     """``Document.span_to_source`` of each span: a text span's start and end mapped through
     the runs (``text_starts[k]`` to ``source_starts[k]``), the end from its last character."""
-    cdef Py_ssize_t runs = len(text_starts), start, end, s, e
-    cdef int64_t *ts = _copied(text_starts)
-    cdef int64_t *ss = NULL
+    cdef _Ints ts = _Ints(text_starts), ss = _Ints(source_starts)
+    cdef Py_ssize_t start, end, s, e
     out: list = []
-    try:
-        ss = _copied(source_starts)
-        for start, end in spans:
-            s = _to_source(ts, ss, runs, start)
-            e = _to_source(ts, ss, runs, end - 1) + 1 if end > start else s
-            out.append((s, e if e > s else s))
-        return out
-    finally:
-        free(ts)
-        free(ss)
+    for start, end in spans:
+        s = _to_source(ts.data, ss.data, ts.n, start)
+        e = _to_source(ts.data, ss.data, ts.n, end - 1) + 1 if end > start else s
+        out.append((s, e if e > s else s))
+    return out
 
 
 ctypedef fused _offset:
@@ -704,22 +702,16 @@ def within_each(list starts, list ends, list spans):
     """For each span [lo, hi), whether a hit lies inside it: the first hit starting at or
     after ``lo`` ends by ``hi`` (hits of one scan never overlap, so their ends are sorted
     too; ``_Hits.within`` of ``app.engine.context``)."""
-    cdef Py_ssize_t n = len(starts), lo, hi, a, b, mid
-    cdef int64_t *st = _copied(starts)
-    cdef int64_t *en = NULL
+    cdef _Ints st = _Ints(starts), en = _Ints(ends)
+    cdef Py_ssize_t n = st.n, lo, hi, a, b, mid
     out: list = []
-    try:
-        en = _copied(ends)
-        for lo, hi in spans:
-            a, b = 0, n
-            while a < b:  # bisect_left
-                mid = (a + b) >> 1
-                if st[mid] < lo:
-                    a = mid + 1
-                else:
-                    b = mid
-            out.append(a < n and en[a] <= hi)
-        return out
-    finally:
-        free(st)
-        free(en)
+    for lo, hi in spans:
+        a, b = 0, n
+        while a < b:  # bisect_left
+            mid = (a + b) >> 1
+            if st.data[mid] < lo:
+                a = mid + 1
+            else:
+                b = mid
+        out.append(a < n and en.data[a] <= hi)
+    return out

@@ -33,6 +33,7 @@ import numpy as np
 
 from app.engine.native import native_module
 
+_NATIVE = native_module()
 _SEPARATOR = "\n"
 _FEW_KEYS = 2048  # look-ups up to which a dict is faster than numpy probing
 _TF_COUNTS = 1024  # counts of a term in a sentence the C extension's weighting knows
@@ -63,9 +64,8 @@ def _strip_accents(text: str) -> str:
     expression looking for them took most of the time)."""
     if text.isascii():
         return text
-    native = native_module()
-    if native is not None:
-        starts, ends = native.non_ascii_runs(text)
+    if _NATIVE is not None:
+        starts, ends = _NATIVE.non_ascii_runs(text)
     else:
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         where = np.flatnonzero(codes > 127)
