@@ -421,14 +421,19 @@ cdef struct _Hit:
     int32_t key
 
 
+cdef inline int _two_keys(int64_t a1, int64_t a2, int64_t b1, int64_t b2) noexcept nogil:
+    # (a1, a2) against (b1, b2), as Python compares tuples, for qsort
+    if a1 != b1:
+        return -1 if a1 < b1 else 1
+    if a2 != b2:
+        return -1 if a2 < b2 else 1
+    return 0
+
+
 cdef int _by_end_then_start(const void *a, const void *b) noexcept nogil:
     cdef const _Hit *x = <const _Hit *> a
     cdef const _Hit *y = <const _Hit *> b
-    if x.end != y.end:
-        return -1 if x.end < y.end else 1
-    if x.start != y.start:
-        return -1 if x.start < y.start else 1
-    return 0
+    return _two_keys(x.end, x.start, y.end, y.start)
 
 
 cdef class WordTrie:
@@ -635,17 +640,22 @@ def weigh(
     return out
 
 
+cdef inline Py_ssize_t _bisect_right(const int64_t *a, Py_ssize_t n, int64_t x) noexcept:
+    cdef Py_ssize_t lo = 0, hi = n, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if x < a[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 cdef inline Py_ssize_t _to_source(
     const int64_t *text_starts, const int64_t *source_starts, Py_ssize_t runs, Py_ssize_t i
 ) noexcept:
     # bisect_right(text_starts, i) - 1, then the offset within that run
-    cdef Py_ssize_t lo = 0, hi = runs, mid
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if i < text_starts[mid]:
-            hi = mid
-        else:
-            lo = mid + 1
+    cdef Py_ssize_t lo = _bisect_right(text_starts, runs, i)
     if lo == 0:
         return 0
     return source_starts[lo - 1] + (i - text_starts[lo - 1])
@@ -715,3 +725,179 @@ def within_each(list starts, list ends, list spans):
                 b = mid
         out.append(a < n and en.data[a] <= hi)
     return out
+
+
+ctypedef int (*_SplitFn)(const char *, int, char *, int *, int *, int) noexcept nogil
+
+
+cdef extern from "Python.h":
+    bint Py_UNICODE_ISSPACE(Py_UCS4 ch)
+
+
+cdef struct _Span:
+    int64_t s
+    int64_t e
+
+
+cdef int _by_start_then_end(const void *a, const void *b) noexcept nogil:
+    cdef const _Span *x = <const _Span *> a
+    cdef const _Span *y = <const _Span *> b
+    return _two_keys(x.s, x.e, y.s, y.e)
+
+
+def bling_sentences(
+    size_t split_address, str text, bytes data, Py_ssize_t base, list blocks, int few
+):
+    """``sentences._bling`` and ``sentences._cut`` in one call: Bling Fire's
+    ``TextToSentencesWithOffsets`` (at ``split_address``) over ``data`` (the UTF-8 of the
+    blocks' text from ``base``), its byte offsets as characters of ``text``, each span cut
+    at the ``blocks`` it crosses and trimmed of white space, empty ones dropped."""
+    cdef _SplitFn split = <_SplitFn> split_address
+    cdef Py_ssize_t n = len(data), size = n * 2 + 16, count, k, i, lines, m, nb, kk
+    cdef const char *raw = data
+    cdef char *out = NULL
+    cdef int *b_starts = NULL
+    cdef int *b_ends = NULL
+    cdef int64_t *leads = NULL
+    cdef int64_t *block_starts = NULL
+    cdef int64_t *block_ends = NULL
+    cdef _Span *spans = NULL
+    cdef _Buf pieces = _Buf(NULL, 0, 0)  # (start, end) pairs, as _Span
+    cdef _Span *piece
+    cdef Py_ssize_t *block_of = NULL
+    cdef Py_ssize_t n_leads = 0
+    cdef int64_t s, e, b0, b1, piece_end, bs, be
+    cdef bint all_inside = True, ascii
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void *chars = PyUnicode_DATA(text)
+    result: list = []
+    if n == 0:
+        return result
+    if n > 0x7FFFFFFF // 2 - 16:
+        raise OverflowError("text too long for one Bling Fire call")
+    try:
+        out = <char *> malloc(size)
+        b_starts = <int *> malloc(size * sizeof(int))
+        b_ends = <int *> malloc(size * sizeof(int))
+        nb = len(blocks)
+        block_starts = <int64_t *> malloc((nb + 1) * sizeof(int64_t))
+        block_ends = <int64_t *> malloc((nb + 1) * sizeof(int64_t))
+        if out == NULL or b_starts == NULL or b_ends == NULL or block_starts == NULL or block_ends == NULL:
+            raise MemoryError()
+        for i in range(nb):
+            block_starts[i], block_ends[i] = blocks[i]
+        ascii = True
+        for i in range(n):
+            if (<unsigned char> raw[i]) & 0x80:
+                ascii = False
+                break
+        if not ascii:
+            # the byte offset where each character starts
+            leads = <int64_t *> malloc(n * sizeof(int64_t))
+            if leads == NULL:
+                raise MemoryError()
+            for i in range(n):
+                if ((<unsigned char> raw[i]) & 0xC0) != 0x80:
+                    leads[n_leads] = i
+                    n_leads += 1
+        with nogil:
+            count = split(raw, <int> n, out, b_starts, b_ends, <int> size)
+        if count <= 0 or count > size:
+            # Bling Fire failed: the whole text as one span, as the numpy path does
+            m = 1
+            spans = <_Span *> malloc(sizeof(_Span))
+            if spans == NULL:
+                raise MemoryError()
+            spans[0].s = base
+            spans[0].e = base + (n if ascii else n_leads)
+        else:
+            # the sentences, one a line, end with a NUL (or at ``count``)
+            lines = 1
+            for i in range(count):
+                if out[i] == 0:
+                    break
+                if out[i] == 10:
+                    lines += 1
+            m = lines if lines < size else size
+            spans = <_Span *> malloc(m * sizeof(_Span))
+            if spans == NULL:
+                raise MemoryError()
+            for i in range(m):
+                bs = b_starts[i]
+                be = b_ends[i]
+                bs = 0 if bs < 0 else (n - 1 if bs > n - 1 else bs)
+                be = 0 if be < 0 else (n - 1 if be > n - 1 else be)
+                if ascii:
+                    spans[i].s = base + bs
+                    spans[i].e = base + be + 1
+                else:
+                    spans[i].s = base + _bisect_right(leads, n_leads, bs) - 1
+                    spans[i].e = base + _bisect_right(leads, n_leads, be)
+        # cut at the blocks
+        block_of = <Py_ssize_t *> malloc(m * sizeof(Py_ssize_t))
+        if block_of == NULL:
+            raise MemoryError()
+        if m <= few and nb == 1:
+            b0, b1 = block_starts[0], block_ends[0]
+            for i in range(m):
+                s, e = spans[i].s, spans[i].e
+                if s < b1 and e > b0:
+                    _push(&pieces, s if s > b0 else b0)
+                    _push(&pieces, e if e < b1 else b1)
+        else:
+            # the spans inside one block first, in order, then the others cut; a span's
+            # block (the last one starting at or before it) is kept for the second loop
+            for i in range(m):
+                s, e = spans[i].s, spans[i].e
+                kk = _bisect_right(block_starts, nb, s) - 1
+                if kk < 0:
+                    kk = 0
+                if s >= block_starts[kk] and e <= block_ends[kk]:
+                    _push(&pieces, s)
+                    _push(&pieces, e)
+                    spans[i].e = -1  # done
+                else:
+                    all_inside = False
+                    block_of[i] = kk
+            for i in range(m):
+                s, e, kk = spans[i].s, spans[i].e, block_of[i]
+                if e == -1:
+                    continue
+                while s < e and kk < nb:
+                    b0, b1 = block_starts[kk], block_ends[kk]
+                    if s >= b1:
+                        kk += 1
+                        continue
+                    if s < b0:
+                        s = b0
+                    piece_end = e if e < b1 else b1
+                    if piece_end > s:
+                        _push(&pieces, s)
+                        _push(&pieces, piece_end)
+                    s = piece_end
+            if not all_inside:
+                qsort(pieces.data, pieces.size // 2, sizeof(_Span), _by_start_then_end)
+        # trimmed of white space, empty ones dropped
+        for i in range(pieces.size // 2):
+            piece = <_Span *> &pieces.data[2 * i]
+            s, e = piece.s, piece.e
+            if Py_UNICODE_ISSPACE(PyUnicode_READ(kind, chars, s)) or Py_UNICODE_ISSPACE(
+                PyUnicode_READ(kind, chars, e - 1)
+            ):
+                while s < e and Py_UNICODE_ISSPACE(PyUnicode_READ(kind, chars, s)):
+                    s += 1
+                while e > s and Py_UNICODE_ISSPACE(PyUnicode_READ(kind, chars, e - 1)):
+                    e -= 1
+            if e > s:
+                result.append((s, e))
+        return result
+    finally:
+        free(out)
+        free(b_starts)
+        free(b_ends)
+        free(leads)
+        free(block_starts)
+        free(block_ends)
+        free(spans)
+        free(block_of)
+        free(pieces.data)

@@ -6,9 +6,13 @@ import threading
 
 import blingfire
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from app.engine import sentences
 from app.engine.formats import parse
 from app.engine.sentences import split_sentences
+from tests.conftest import CORPUS
 
 TEXTS = [
     "Hello there. This is é café. Ok!",
@@ -75,3 +79,43 @@ def test_threads_split_at_the_same_time() -> None:
     for t in threads:
         t.join()
     assert all(results[k] == expected for k in range(4))
+
+
+def _both_ways(monkeypatch: pytest.MonkeyPatch, text: str, fmt: str) -> None:
+    """The C extension's splitting (Bling Fire called directly, offsets mapped, cut and
+    trimmed in C) gives exactly the numpy path's spans."""
+    doc = parse(text, fmt)
+    native = split_sentences(doc)
+    with monkeypatch.context() as mp:
+        mp.setattr(sentences, "_NATIVE", None)
+        assert split_sentences(doc) == native
+
+
+needs_native = pytest.mark.skipif(
+    sentences._NATIVE is None, reason="app.engine._native was not built"
+)
+
+
+@needs_native
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_the_c_extension_splits_the_corpus_as_numpy_does(
+    monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    for path in sorted(CORPUS.iterdir()):
+        _both_ways(monkeypatch, path.read_text("utf-8"), fmt)
+    for text in TEXTS:
+        _both_ways(monkeypatch, text, fmt)
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*"ab .!?\n\t\r\u00a0\u2028é😀—\"'()-#*", "Dr. ", "e.g. "]),
+        max_size=300,
+    ).map("".join),
+    st.sampled_from(["text", "markdown"]),
+)
+def test_the_c_extension_splits_any_text_as_numpy_does(text: str, fmt: str) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        _both_ways(mp, text, fmt)
