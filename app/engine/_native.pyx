@@ -901,3 +901,59 @@ def bling_sentences(
         free(spans)
         free(block_of)
         free(pieces.data)
+
+
+cdef inline bint _topic_start(Py_UCS4 c) noexcept:
+    return (u'a' <= c <= u'z') or (u'0' <= c <= u'9')
+
+
+cdef inline bint _topic_char(Py_UCS4 c) noexcept:
+    return _topic_start(c) or c == u"'" or c == u'.' or c == u'/' or c == u'-'
+
+
+cdef class TopicWords:
+    """``FactBase.topic_words``: the words that ``[a-z0-9][a-z0-9'./-]*`` finds in a
+    text (left to right, as ``re.findall``) that are fact topics.  A word becomes a
+    string only when a bitmap of the topics' hashes says it may be one."""
+
+    cdef frozenset topics
+    cdef uint64_t bits[64]  # 4,096 bits
+
+    def __cinit__(self, frozenset topics):
+        cdef uint64_t h
+        self.topics = topics
+        for k in range(64):
+            self.bits[k] = 0
+        for topic in topics:
+            h = _FNV_OFFSET
+            for c in <str> topic:
+                h = _mix(h, c)
+            self.bits[(h >> 6) & 63] |= (<uint64_t> 1) << (h & 63)
+
+    def find(self, str text, Py_ssize_t start, Py_ssize_t end):
+        """The topics among the words of ``text[start:end]``."""
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void *data = PyUnicode_DATA(text)
+        cdef Py_ssize_t i = start, j
+        cdef uint64_t h
+        cdef Py_UCS4 c
+        found: list = []
+        while i < end:
+            c = PyUnicode_READ(kind, data, i)
+            if not _topic_start(c):
+                i += 1
+                continue
+            h = _mix(_FNV_OFFSET, c)
+            j = i + 1
+            while j < end:
+                c = PyUnicode_READ(kind, data, j)
+                if not _topic_char(c):
+                    break
+                h = _mix(h, c)
+                j += 1
+            if self.bits[(h >> 6) & 63] & ((<uint64_t> 1) << (h & 63)):
+                word = text[i:j]
+                if word in self.topics:
+                    found.append(word)
+            i = j
+        return frozenset(found)

@@ -376,7 +376,7 @@ class Engine:
         words = p.topics.get(d.si)
         if words is None:
             s, e = p.sentences[d.si]
-            words = p.topics[d.si] = self.facts.topic_words(p.norm[s:e])
+            words = p.topics[d.si] = self.facts.topic_words(p.norm, s, e)
         citation = self.facts.cite_topics(d.category, d.rule_facts, words)
         message = d.message
         if citation.contradicts:

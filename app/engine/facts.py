@@ -18,12 +18,14 @@ from importlib import resources
 from typing import Any
 
 from app.engine.finding import CATEGORIES, Fact
+from app.engine.native import native_module
 from app.engine.rules.schema import RuleError
 from app.engine.yaml_data import YAMLError, load_yaml
 
 FACT_FILES = ("corpus.yml", "external.yml")
 MAX_CITED = 3
 _WORDS = re.compile(r"[a-z0-9][a-z0-9'./-]*")
+_NATIVE = native_module()
 
 
 def _parse_fact(raw: Any, kind: str, where: str) -> Fact:
@@ -94,6 +96,7 @@ class FactBase:
         # the choice depends on the sentence only through the topic words in it, so it
         # is cached by those (a few hundred keys at most), not by the sentence
         self._topics = frozenset(t for f in facts.values() for t in f.topics)
+        self._native_topics = _NATIVE.TopicWords(self._topics) if _NATIVE is not None else None
         self._cache: dict[tuple[str, tuple[str, ...], frozenset[str]], Citation] = {}
         self._by_category: dict[str, list[Fact]] = {c: [] for c in CATEGORIES}
         for fact in facts.values():
@@ -105,9 +108,14 @@ class FactBase:
             if fid not in self.facts:
                 raise RuleError(f"{where}: cites unknown fact {fid!r}")
 
-    def topic_words(self, sentence_norm: str) -> frozenset[str]:
-        """The words of a (normalised) sentence that are some fact's topic."""
-        return self._topics.intersection(_WORDS.findall(sentence_norm))
+    def topic_words(self, text: str, start: int = 0, end: int | None = None) -> frozenset[str]:
+        """The words of a (normalised) sentence, ``text[start:end]``, that are some fact's
+        topic (with the C extension, found without making a string of each word that is not)."""
+        stop = len(text) if end is None else end
+        if self._native_topics is not None:
+            words: frozenset[str] = self._native_topics.find(text, start, stop)
+            return words
+        return self._topics.intersection(_WORDS.findall(text, start, stop))
 
     def cite(self, category: str, rule_facts: tuple[str, ...], sentence_norm: str) -> Citation:
         return self.cite_topics(category, rule_facts, self.topic_words(sentence_norm))

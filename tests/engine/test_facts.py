@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.engine import facts as facts_module
 from app.engine.facts import FactBase, load_facts
+from app.engine.finding import Fact
 from app.engine.rules.loader import load_rules
 
 CORPUS = Path(__file__).resolve().parents[2] / "training_data" / "corpus"
@@ -65,3 +72,49 @@ def test_c_and_python_yaml_loaders_read_the_data_files_alike() -> None:
     for path in files:
         text = path.read_text("utf-8")
         assert load_yaml(text) == yaml.safe_load(text), path
+
+
+@functools.cache
+def _facts() -> dict[str, Fact]:
+    return load_facts()
+
+
+def _words_both_ways(text: str, start: int, end: int) -> None:
+    native = FactBase(_facts()).topic_words(text, start, end)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(facts_module, "_NATIVE", None)
+        base = FactBase(_facts())
+        assert base._native_topics is None
+        assert base.topic_words(text, start, end) == native
+        assert base.topic_words(text[start:end]) == native
+
+
+@pytest.mark.skipif(facts_module._NATIVE is None, reason="app.engine._native was not built")
+def test_topic_words_in_c_are_the_regular_expressions() -> None:
+    text = "the fda-approved msc's are safe, clinicaltrials.gov lists 361 hct/p; knee. é-knee"
+    _words_both_ways(text, 0, len(text))
+    _words_both_ways(text, 4, 40)
+    # "knee." is not the word "knee" (a full stop continues a word); the one after "é-" is
+    assert FactBase(load_facts()).topic_words(text) == {
+        "safe",
+        "clinicaltrials.gov",
+        "361",
+        "hct/p",
+        "knee",
+    }
+
+
+@pytest.mark.skipif(facts_module._NATIVE is None, reason="app.engine._native was not built")
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["knee", "safe", "msc", "hct/p", "fda", "a", "0", " ", ".", "-", "'", "/"])
+        | st.characters(),
+        max_size=40,
+    ).map("".join),
+    st.integers(0, 60),
+    st.integers(0, 60),
+)
+def test_topic_words_in_c_for_any_text(text: str, start: int, end: int) -> None:
+    start, end = min(start, len(text)), min(max(start, end), len(text))
+    _words_both_ways(text, start, end)
