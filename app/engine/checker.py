@@ -37,6 +37,7 @@ from app.engine.finding import (
     Finding,
     Report,
     Severity,
+    make_finding,
     severity_rank,
 )
 from app.engine.formats import Document, line_starts, parse
@@ -385,7 +386,7 @@ class Engine:
         end_line = bisect.bisect_right(starts, max(d.end - 1, d.start))
         category = self.rules.categories.get(d.category)
         # positional, in Finding's field order (a third faster than keywords, per finding)
-        return Finding(
+        return make_finding(
             d.id,
             d.category,
             severity,

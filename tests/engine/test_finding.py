@@ -1,0 +1,33 @@
+"""The finding types: the engine's fast maker makes the same frozen findings."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from app.engine.finding import Fact, Finding, make_finding
+
+FACT = Fact("fda-x", "A statement.", "FDA", "https://fda.gov", "external", url="https://fda.gov")
+VALUES: tuple[Any, ...] = (
+    "efficacy-overclaim.cure", "efficacy-overclaim", "error", "It says cure.", 4, 9, 1, 5, 1, 10,
+    "cures", "Say what was measured.", "rule", 0.875, (FACT,), ("fda-x",), 0, 20, "https://x",
+)  # fmt: skip
+
+
+def test_make_finding_is_the_constructor() -> None:
+    made = make_finding(*VALUES)
+    assert type(made) is Finding
+    assert made == Finding(*VALUES)
+    assert hash(made) == hash(Finding(*VALUES))
+    assert [getattr(made, f.name) for f in dataclasses.fields(Finding)] == list(VALUES)
+    assert made.to_dict() == Finding(*VALUES).to_dict()
+
+
+def test_a_made_finding_is_frozen_and_needs_every_field() -> None:
+    made = make_finding(*VALUES)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.start = 0  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        make_finding(*VALUES[:-1])
