@@ -50,8 +50,11 @@ class Fact:
     topics: tuple[str, ...] = ()
     contradicted_by: tuple[str, ...] = ()  # categories whose claims contradict this fact
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    # its JSON form, made once (a report cites each fact many times); to_dict copies it
+    _json: dict[str, Any] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        json_form = {
             "id": self.id,
             "statement": self.statement,
             "authority": self.authority,
@@ -61,6 +64,10 @@ class Fact:
             "url": self.url,
             "verified": self.verified,
         }
+        object.__setattr__(self, "_json", json_form)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self._json)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from typing import Any
 
 import pytest
@@ -31,3 +32,17 @@ def test_a_made_finding_is_frozen_and_needs_every_field() -> None:
         made.start = 0  # type: ignore[misc]
     with pytest.raises(TypeError):
         make_finding(*VALUES[:-1])
+
+
+def test_a_facts_json_form_is_made_once_and_given_as_a_copy() -> None:
+    first = FACT.to_dict()
+    assert first == {
+        "id": "fda-x", "statement": "A statement.", "authority": "FDA",
+        "source": "https://fda.gov", "kind": "external", "quote": None,
+        "url": "https://fda.gov", "verified": True,
+    }  # fmt: skip
+    first["id"] = "changed"
+    assert FACT.to_dict()["id"] == "fda-x"
+    assert pickle.loads(pickle.dumps(FACT)).to_dict() == FACT.to_dict()
+    assert dataclasses.replace(FACT, statement="Another.").to_dict()["statement"] == "Another."
+    assert dataclasses.replace(FACT) == FACT and hash(FACT) == hash(dataclasses.replace(FACT))
