@@ -745,6 +745,25 @@ cdef int _by_start_then_end(const void *a, const void *b) noexcept nogil:
     return _two_keys(x.s, x.e, y.s, y.e)
 
 
+cdef struct _Cursor:
+    int64_t at  # the next byte to look at
+    int64_t leads  # the characters that start before it
+
+
+cdef inline int64_t _leads_through(const char *raw, int64_t b, _Cursor *cursor) noexcept:
+    """How many characters of UTF-8 ``raw`` start at or before byte ``b``: numpy's
+    ``searchsorted(lead_bytes, b, "right")``, counted on from the last byte asked for
+    (Bling Fire's offsets come in order; one out of order counts again from the start)."""
+    if b < cursor.at - 1:
+        cursor.at = 0
+        cursor.leads = 0
+    while cursor.at <= b:
+        if ((<unsigned char> raw[cursor.at]) & 0xC0) != 0x80:
+            cursor.leads += 1
+        cursor.at += 1
+    return cursor.leads
+
+
 def bling_sentences(
     size_t split_address, str text, bytes data, Py_ssize_t base, list blocks, int few
 ):
@@ -758,14 +777,13 @@ def bling_sentences(
     cdef char *out = NULL
     cdef int *b_starts = NULL
     cdef int *b_ends = NULL
-    cdef int64_t *leads = NULL
+    cdef _Cursor start_at = _Cursor(0, 0), end_at = _Cursor(0, 0)
     cdef int64_t *block_starts = NULL
     cdef int64_t *block_ends = NULL
     cdef _Span *spans = NULL
     cdef _Buf pieces = _Buf(NULL, 0, 0)  # (start, end) pairs, as _Span
     cdef _Span *piece
     cdef Py_ssize_t *block_of = NULL
-    cdef Py_ssize_t n_leads = 0
     cdef int64_t s, e, b0, b1, piece_end, bs, be
     cdef bint all_inside = True, ascii
     cdef int kind = PyUnicode_KIND(text)
@@ -786,20 +804,8 @@ def bling_sentences(
             raise MemoryError()
         for i in range(nb):
             block_starts[i], block_ends[i] = blocks[i]
-        ascii = True
-        for i in range(n):
-            if (<unsigned char> raw[i]) & 0x80:
-                ascii = False
-                break
-        if not ascii:
-            # the byte offset where each character starts
-            leads = <int64_t *> malloc(n * sizeof(int64_t))
-            if leads == NULL:
-                raise MemoryError()
-            for i in range(n):
-                if ((<unsigned char> raw[i]) & 0xC0) != 0x80:
-                    leads[n_leads] = i
-                    n_leads += 1
+        # ASCII when there are as many bytes as characters (the blocks run to the last's end)
+        ascii = n == block_ends[nb - 1] - base
         with nogil:
             count = split(raw, <int> n, out, b_starts, b_ends, <int> size)
         if count <= 0 or count > size:
@@ -809,7 +815,7 @@ def bling_sentences(
             if spans == NULL:
                 raise MemoryError()
             spans[0].s = base
-            spans[0].e = base + (n if ascii else n_leads)
+            spans[0].e = base + (n if ascii else _leads_through(raw, n - 1, &end_at))
         else:
             # the sentences, one a line, end with a NUL (or at ``count``)
             lines = 1
@@ -831,8 +837,9 @@ def bling_sentences(
                     spans[i].s = base + bs
                     spans[i].e = base + be + 1
                 else:
-                    spans[i].s = base + _bisect_right(leads, n_leads, bs) - 1
-                    spans[i].e = base + _bisect_right(leads, n_leads, be)
+                    # the characters that start at or before each byte
+                    spans[i].s = base + _leads_through(raw, bs, &start_at) - 1
+                    spans[i].e = base + _leads_through(raw, be, &end_at)
         # cut at the blocks
         block_of = <Py_ssize_t *> malloc(m * sizeof(Py_ssize_t))
         if block_of == NULL:
@@ -895,7 +902,6 @@ def bling_sentences(
         free(out)
         free(b_starts)
         free(b_ends)
-        free(leads)
         free(block_starts)
         free(block_ends)
         free(spans)
