@@ -1,14 +1,16 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """Inner loops in C (issue 7): the model's (tokens to TF-IDF cells, their weighting, cells
-times weights, the runs of non-ASCII characters to strip accents from) and the rules'
-lexicon pass (a trie of code points walked from word edges).
+times weights, the runs of non-ASCII characters to strip accents from), the rules'
+lexicon pass (a trie of code points walked from word edges), and smaller steps around
+them: offsets mapped in batches, which sentences hold a cue, sentence splitting around
+Bling Fire's own call, and a sentence's fact-topic words.
 
-Optional: ``app.engine.features``, ``app.engine.inference`` and
-``app.engine.rules.kinds`` use this module when it was built (``setup.py``; it needs a
-C compiler) and otherwise do the same in numpy and pyahocorasick.  Both give the same
-results, bit for bit (``tests/engine/test_native.py``): this removes the per-call cost
-of some forty small numpy calls, which was most of the model's time on a 5 KB page,
-and looks for the lexicon's keys only where a kept hit can start.
+Optional: the modules that use it (``features``, ``inference``, ``rules.kinds``,
+``normalize``, ``context``, ``formats.document``, ``sentences``, ``facts``) do so when
+it was built (``setup.py``; it needs a C compiler) and otherwise do the same in numpy,
+pyahocorasick and Python.  Both give the same results, bit for bit (``tests/engine/
+test_native.py`` and each module's tests): this removes the per-call cost of many small
+numpy and Python calls, and looks for the lexicon's keys only where a kept hit can start.
 """
 
 from libc.math cimport sqrt
