@@ -774,7 +774,7 @@ def bling_sentences(
     blocks' text from ``base``), its byte offsets as characters of ``text``, each span cut
     at the ``blocks`` it crosses and trimmed of white space, empty ones dropped."""
     cdef _SplitFn split = <_SplitFn> split_address
-    cdef Py_ssize_t n = len(data), size = n * 2 + 16, count, k, i, lines, m, nb, kk
+    cdef Py_ssize_t n = len(data), size = n * 2 + 16, count, i, lines, m, nb, kk
     cdef const char *raw = data
     cdef char *out = NULL
     cdef int *b_starts = NULL
@@ -817,7 +817,7 @@ def bling_sentences(
             if spans == NULL:
                 raise MemoryError()
             spans[0].s = base
-            spans[0].e = base + (n if ascii else _leads_through(raw, n - 1, &end_at))
+            spans[0].e = block_ends[nb - 1]
         else:
             # the sentences, one a line, end with a NUL (or at ``count``)
             lines = 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import threading
 
 import blingfire
@@ -119,3 +120,21 @@ def test_the_c_extension_splits_the_corpus_as_numpy_does(
 def test_the_c_extension_splits_any_text_as_numpy_does(text: str, fmt: str) -> None:
     with pytest.MonkeyPatch.context() as mp:
         _both_ways(mp, text, fmt)
+
+
+@needs_native
+def test_when_bling_fire_fails_each_block_is_one_sentence() -> None:
+    # a stand-in for TextToSentencesWithOffsets that reports failure, as Bling Fire
+    # does when its output does not fit
+    failing = ctypes.CFUNCTYPE(
+        ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
+        ctypes.c_void_p, ctypes.c_int,
+    )(lambda *_: -1)  # fmt: skip
+    address = ctypes.cast(failing, ctypes.c_void_p).value
+    doc = parse("  Café first. Second one.\n\nNext block here.  ", "text")
+    text = doc.text
+    base, stop = doc.blocks[0][0], doc.blocks[-1][1]
+    spans = sentences._NATIVE.bling_sentences(
+        address, text, text[base:stop].encode(), base, doc.blocks, sentences._FEW
+    )
+    assert [text[s:e] for s, e in spans] == ["Café first. Second one.", "Next block here."]
