@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import dataclass
 from importlib import resources
@@ -127,7 +128,11 @@ class RuleSet:
         """All raw matches (before context), in no particular order.
 
         Phrases and condition names: one pass of the lexicon.  Patterns: the RE2 sets say,
-        block by block, which patterns can match there; only those run, over that block."""
+        block by block, which patterns can match there; only those run, over that block.
+        A finding lies in one sentence, so a pattern's matches are those it has in each
+        sentence on its own: a match over the block that runs on from one sentence into
+        the next is never a finding, and the sentences it touches are searched again one
+        by one (what it passed over may hold a match that ends inside a sentence)."""
         norm = index.text
         hits = self._lexicon.hits(norm)
         matches = self._phrases.find(norm, hits)
@@ -152,10 +157,17 @@ class RuleSet:
                     found = match(chunk)
                     if found:
                         flagged[j].extend(members[i] for i in found)
+            bounds: tuple[list[int], list[int]] | None = None
             for (b0, chunk), ks in zip(chunks, flagged, strict=True):
                 for k in ks:
                     compiled = self._patterns[k]
-                    for s, e in byte_spans(compiled.pattern, chunk):
+                    spans = byte_spans(compiled.pattern, chunk)
+                    if not spans:
+                        continue
+                    if bounds is None:
+                        sentence_bytes = index.spans_to_bytes(sentences)
+                        bounds = [s for s, _ in sentence_bytes], [e for _, e in sentence_bytes]
+                    for s, e in _in_sentences(compiled.pattern, chunk, b0, spans, *bounds):
                         starts.append(b0 + s)
                         ends.append(b0 + e)
                         rules.append(compiled.rule)
@@ -167,6 +179,38 @@ class RuleSet:
     def excepted(self, rule_id: str, index: Utf8Index, start: int, end: int) -> bool:
         """Whether one of the rule's known false-positive patterns matches in text[start:end]."""
         return any(index.search(p, start, end) for p in self.rules[rule_id].exceptions)
+
+
+def _in_sentences(
+    pattern: Any,
+    chunk: bytes,
+    b0: int,
+    spans: list[tuple[int, int]],
+    sentence_starts: list[int],
+    sentence_ends: list[int],
+) -> list[tuple[int, int]]:
+    """A pattern's matches in each sentence of a block on its own, from its ``spans``
+    over the whole block (``chunk``, at byte ``b0`` of the text; sentences in bytes).
+
+    Up to a match that leaves its sentence, the block's matches are the sentences'
+    (the same leftmost match, the same end).  Such a match is dropped, and each
+    sentence it touches is searched again alone, the block around it as context."""
+    kept: list[tuple[int, int]] = []
+    again: set[int] = set()
+    for s, e in spans:
+        i = bisect.bisect_right(sentence_starts, b0 + s) - 1
+        if i >= 0 and b0 + e <= sentence_ends[i]:
+            kept.append((s, e))
+            continue
+        first = i if i >= 0 and b0 + s < sentence_ends[i] else i + 1
+        again.update(range(first, bisect.bisect_left(sentence_starts, b0 + e)))
+    if again:
+        kept = [
+            (s, e) for s, e in kept if bisect.bisect_right(sentence_starts, b0 + s) - 1 not in again
+        ]
+        for i in sorted(again):
+            kept += byte_spans(pattern, chunk, sentence_starts[i] - b0, sentence_ends[i] - b0)
+    return kept
 
 
 def rules_dir() -> Any:
