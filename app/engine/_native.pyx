@@ -2,13 +2,14 @@
 """Inner loops in C (issue 7): the model's (tokens to TF-IDF cells, their weighting, cells
 times weights, the runs of non-ASCII characters to strip accents from), the rules'
 lexicon pass (a trie of code points walked from word edges), and smaller steps around
-them: offsets mapped in batches, which sentences hold a cue, sentence splitting around
-Bling Fire's own call, and a sentence's fact-topic words.
+them: offsets mapped in batches, which sentences hold a cue, which rules' matches leave
+their sentence, sentence splitting around Bling Fire's own call, and a sentence's
+fact-topic words.
 
 Optional: the modules that use it (``features``, ``inference``, ``rules.kinds``,
-``normalize``, ``context``, ``formats.document``, ``sentences``, ``facts``) do so when
-it was built (``setup.py``; it needs a C compiler) and otherwise do the same in numpy,
-pyahocorasick and Python.  Both give the same results, bit for bit (``tests/engine/
+``rules.loader``, ``normalize``, ``context``, ``formats.document``, ``sentences``,
+``facts``) do so when it was built (``setup.py``; it needs a C compiler) and otherwise
+do the same in numpy, pyahocorasick and Python.  Both give the same results, bit for bit (``tests/engine/
 test_native.py`` and each module's tests): this removes the per-call cost of many small
 numpy and Python calls, and looks for the lexicon's keys only where a kept hit can start.
 """
@@ -692,6 +693,38 @@ def spans_to_source(list text_starts, list source_starts, list spans):
         s = _to_source(ts.data, ss.data, ts.n, start)
         e = _to_source(ts.data, ss.data, ts.n, end - 1) + 1 if end > start else s
         out.append((s, e if e > s else s))
+    return out
+
+
+def leaving(list starts, list ends, list sentences):
+    """Indices of the spans (``starts[k]``, ``ends[k]``) that do not lie inside one of the
+    sorted, non-overlapping ``sentences``: the last sentence starting at or before a
+    span's start must also hold its end (``_leaving`` of ``app.engine.rules.loader``)."""
+    cdef _Ints st = _Ints(starts), en = _Ints(ends)
+    cdef Py_ssize_t n = len(sentences), k, a, b, mid
+    cdef int64_t start
+    cdef int64_t *first = <int64_t *> malloc((n + 1) * sizeof(int64_t))
+    cdef int64_t *last = <int64_t *> malloc((n + 1) * sizeof(int64_t))
+    out: list = []
+    try:
+        if first == NULL or last == NULL:
+            raise MemoryError()
+        for k in range(n):
+            first[k], last[k] = sentences[k]
+        for k in range(st.n):
+            start = st.data[k]
+            a, b = 0, n
+            while a < b:  # bisect_right
+                mid = (a + b) >> 1
+                if first[mid] <= start:
+                    a = mid + 1
+                else:
+                    b = mid
+            if a == 0 or en.data[k] > last[a - 1]:
+                out.append(k)
+    finally:
+        free(first)
+        free(last)
     return out
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app.engine.finding import CATEGORIES
+from app.engine.native import native_module
 from app.engine.normalize import Utf8Index, byte_spans
 from app.engine.rules.conditions import ConditionMatcher
 from app.engine.rules.kinds import (
@@ -26,6 +27,8 @@ from app.engine.yaml_data import YAMLError, load_yaml
 
 _SHARED_SET_MEMORY = 128 << 20  # RE2 gives its DFA two thirds: ~85 MB at most
 _OWN_SET_MEMORY = 32 << 20
+
+_NATIVE = native_module()
 
 DOCS_URL = "https://github.com/redflag-health/redflag/blob/main/docs/rules.md"
 
@@ -157,60 +160,95 @@ class RuleSet:
                     found = match(chunk)
                     if found:
                         flagged[j].extend(members[i] for i in found)
-            bounds: tuple[list[int], list[int]] | None = None
-            for (b0, chunk), ks in zip(chunks, flagged, strict=True):
+            # (block, pattern, index of its first match) for each run that found any
+            runs: list[tuple[int, int, int]] = []
+            for j, ((b0, chunk), ks) in enumerate(zip(chunks, flagged, strict=True)):
                 for k in ks:
                     compiled = self._patterns[k]
                     spans = byte_spans(compiled.pattern, chunk)
-                    if not spans:
-                        continue
-                    if bounds is None:
-                        sentence_bytes = index.spans_to_bytes(sentences)
-                        bounds = [s for s, _ in sentence_bytes], [e for _, e in sentence_bytes]
-                    for s, e in _in_sentences(compiled.pattern, chunk, b0, spans, *bounds):
+                    if spans:
+                        runs.append((j, k, len(starts)))
+                    for s, e in spans:
                         starts.append(b0 + s)
                         ends.append(b0 + e)
                         rules.append(compiled.rule)
             char_starts, char_ends = index.chars_of(starts, ends)
+            leaving = _leaving(char_starts, char_ends, sentences)
+            if leaving:
+                char_starts, char_ends, rules = self._again(
+                    index, chunks, sentences, runs, leaving, char_starts, char_ends, rules
+                )
             matches.extend(map(Match, char_starts, char_ends, rules))
         matches.extend(self._conditions.find(index, sentences, hits))
         return matches
+
+    def _again(
+        self,
+        index: Utf8Index,
+        chunks: list[tuple[int, bytes]],
+        sentences: list[tuple[int, int]],
+        runs: list[tuple[int, int, int]],
+        leaving: list[int],
+        starts: list[int],
+        ends: list[int],
+        rules: list[Rule],
+    ) -> tuple[list[int], list[int], list[Rule]]:
+        """The matches with those that leave their sentence (``leaving``) dropped, and each
+        sentence such a match touches searched again alone by its pattern, the block
+        around it as context.  Up to a match that leaves its sentence, a pattern's matches
+        over a block are the sentences' own (the same leftmost match, the same end)."""
+        sentence_starts = [s for s, _ in sentences]
+        run_starts = [first for _, _, first in runs]
+        touched: dict[int, set[int]] = {}  # run -> sentences to search again
+        for n in leaving:
+            r = bisect.bisect_right(run_starts, n) - 1
+            i = bisect.bisect_right(sentence_starts, starts[n]) - 1
+            first = i if i >= 0 and starts[n] < sentences[i][1] else i + 1
+            last = bisect.bisect_left(sentence_starts, ends[n])
+            touched.setdefault(r, set()).update(range(first, last))
+        drop = set(leaving)
+        for r, again in touched.items():
+            end = run_starts[r + 1] if r + 1 < len(runs) else len(starts)
+            for n in range(run_starts[r], end):
+                if bisect.bisect_right(sentence_starts, starts[n]) - 1 in again:
+                    drop.add(n)
+        keep = [n for n in range(len(starts)) if n not in drop]
+        out_starts = [starts[n] for n in keep]
+        out_ends = [ends[n] for n in keep]
+        out_rules = [rules[n] for n in keep]
+        for r, again in touched.items():
+            j, k, _ = runs[r]
+            b0, chunk = chunks[j]
+            compiled = self._patterns[k]
+            for i in sorted(again):
+                s0, s1 = index.to_bytes(*sentences[i])
+                for s, e in byte_spans(compiled.pattern, chunk, s0 - b0, s1 - b0):
+                    cs, ce = index.to_chars(b0 + s, b0 + e)
+                    out_starts.append(cs)
+                    out_ends.append(ce)
+                    out_rules.append(compiled.rule)
+        return out_starts, out_ends, out_rules
 
     def excepted(self, rule_id: str, index: Utf8Index, start: int, end: int) -> bool:
         """Whether one of the rule's known false-positive patterns matches in text[start:end]."""
         return any(index.search(p, start, end) for p in self.rules[rule_id].exceptions)
 
 
-def _in_sentences(
-    pattern: Any,
-    chunk: bytes,
-    b0: int,
-    spans: list[tuple[int, int]],
-    sentence_starts: list[int],
-    sentence_ends: list[int],
-) -> list[tuple[int, int]]:
-    """A pattern's matches in each sentence of a block on its own, from its ``spans``
-    over the whole block (``chunk``, at byte ``b0`` of the text; sentences in bytes).
-
-    Up to a match that leaves its sentence, the block's matches are the sentences'
-    (the same leftmost match, the same end).  Such a match is dropped, and each
-    sentence it touches is searched again alone, the block around it as context."""
-    kept: list[tuple[int, int]] = []
-    again: set[int] = set()
-    for s, e in spans:
-        i = bisect.bisect_right(sentence_starts, b0 + s) - 1
-        if i >= 0 and b0 + e <= sentence_ends[i]:
-            kept.append((s, e))
-            continue
-        first = i if i >= 0 and b0 + s < sentence_ends[i] else i + 1
-        again.update(range(first, bisect.bisect_left(sentence_starts, b0 + e)))
-    if again:
-        kept = [
-            (s, e) for s, e in kept if bisect.bisect_right(sentence_starts, b0 + s) - 1 not in again
-        ]
-        for i in sorted(again):
-            kept += byte_spans(pattern, chunk, sentence_starts[i] - b0, sentence_ends[i] - b0)
-    return kept
+def _leaving(starts: list[int], ends: list[int], sentences: list[tuple[int, int]]) -> list[int]:
+    """Indices of the spans that do not lie inside one sentence (in the C extension, or
+    with a bisect each)."""
+    if not starts:
+        return []
+    if _NATIVE is not None:
+        found: list[int] = _NATIVE.leaving(starts, ends, sentences)
+        return found
+    sentence_starts = [s for s, _ in sentences]
+    out = []
+    for k, (s, e) in enumerate(zip(starts, ends, strict=True)):
+        i = bisect.bisect_right(sentence_starts, s) - 1
+        if i < 0 or e > sentences[i][1]:
+            out.append(k)
+    return out
 
 
 def rules_dir() -> Any:
