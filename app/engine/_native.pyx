@@ -699,7 +699,7 @@ def spans_to_source(list text_starts, list source_starts, list spans):
 def leaving(list starts, list ends, list sentences):
     """Indices of the spans (``starts[k]``, ``ends[k]``) that do not lie inside one of the
     sorted, non-overlapping ``sentences``: the last sentence starting at or before a
-    span's start must also hold its end (``_leaving`` of ``app.engine.rules.loader``)."""
+    span's start must also hold its end (``spans_leaving`` of ``app.engine.sentences``)."""
     cdef _Ints st = _Ints(starts), en = _Ints(ends)
     cdef Py_ssize_t n = len(sentences), k, a, b, mid
     cdef int64_t start

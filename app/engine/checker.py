@@ -234,7 +234,12 @@ class Engine:
         norm = normalize(doc.text)
         index = Utf8Index(norm)
         return _Prepared(
-            doc, norm, sentences, [s for s, _ in sentences], index, self.cues.for_document(index)
+            doc,
+            norm,
+            sentences,
+            [s for s, _ in sentences],
+            index,
+            self.cues.for_document(index, sentences),
         )
 
     def _score(self, prepared: list[_Prepared]) -> np.ndarray:

@@ -29,6 +29,7 @@ import numpy as np
 from app.engine.native import native_module
 from app.engine.normalize import Utf8Index, is_word_char
 from app.engine.rules.kinds import compile_re2
+from app.engine.sentences import sentences_touched, spans_leaving
 from app.engine.yaml_data import load_yaml
 
 # Clause breaks, found with RE2 over the document's bytes.  Python's ``\s`` (any
@@ -75,8 +76,8 @@ class ContextCues:
             after[window.end() :].encode() if window else after.encode(), f"{where}: negation_after"
         )
 
-    def for_document(self, index: Utf8Index) -> DocumentContext:
-        return DocumentContext(self, index)
+    def for_document(self, index: Utf8Index, sentences: list[tuple[int, int]]) -> DocumentContext:
+        return DocumentContext(self, index, sentences)
 
 
 class _Hits:
@@ -106,13 +107,16 @@ class _Hits:
 class _LazyHits(dict[str, _Hits]):
     """A cue's hits in one document, found on first use."""
 
-    def __init__(self, cues: ContextCues, index: Utf8Index) -> None:
+    def __init__(
+        self, cues: ContextCues, index: Utf8Index, sentences: list[tuple[int, int]]
+    ) -> None:
         super().__init__()
         self._cues = cues
         self._index = index
+        self._sentences = sentences
 
     def __missing__(self, key: str) -> _Hits:
-        spans = self._index.spans(self._cues.patterns[key])
+        spans = sentence_spans(self._index, self._cues.patterns[key], self._sentences)
         if key == "negation_before":
             # "not only ... but also" is not a negation
             norm = self._index.text
@@ -125,14 +129,44 @@ class _LazyHits(dict[str, _Hits]):
         return hits
 
 
+def sentence_spans(
+    index: Utf8Index, pattern: Any, sentences: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The pattern's matches in each sentence on its own (the text around it as context),
+    in order.  One scan of the whole text finds them, but a match it makes across a
+    sentence's edge (a gap such as attribution's ``[^.;]{0,60}?`` runs on past "!" or
+    "?") hides the matches it passes over: it is dropped, and each sentence it touches is
+    searched again alone ("Avoid those clinics! Clinics tell patients ...": the first
+    "clinics" ... "tell" hid "Clinics tell")."""
+    spans = index.spans(pattern)
+    leaving = spans_leaving([s for s, _ in spans], [e for _, e in spans], sentences)
+    if not leaving:
+        return spans
+    sentence_starts = [s for s, _ in sentences]
+    again = sentences_touched([spans[n] for n in leaving], sentence_starts, sentences)
+    drop = set(leaving)
+    kept = [
+        span
+        for n, span in enumerate(spans)
+        if n not in drop and bisect.bisect_right(sentence_starts, span[0]) - 1 not in again
+    ]
+    for i in again:
+        kept.extend(index.spans(pattern, *sentences[i]))
+    kept.sort()
+    return kept
+
+
 class DocumentContext:
     """Every cue found once in a document, when first asked for (a page with no rule
-    match never needs its negation or hedge cues); each question is a bisect."""
+    match never needs its negation or hedge cues); each question is a bisect.  A cue's
+    hits are those it has in each sentence on its own (:func:`sentence_spans`)."""
 
-    def __init__(self, cues: ContextCues, index: Utf8Index) -> None:
+    def __init__(
+        self, cues: ContextCues, index: Utf8Index, sentences: list[tuple[int, int]]
+    ) -> None:
         self.norm = index.text
         self.after_window = cues.after_window
-        self.hits = _LazyHits(cues, index)
+        self.hits = _LazyHits(cues, index, sentences)
         self._sentence_cues: dict[tuple[str, int, int], bool] = {}
         self._breaks: tuple[list[int], list[int]] | None = None
         self._index = index

@@ -161,22 +161,21 @@ class Utf8Index:
         self, pattern: object, start: int = 0, end: int | None = None
     ) -> list[tuple[int, int]]:
         """Character spans of the non-empty matches of an RE2 ``bytes`` pattern in
-        ``text[start:end]`` (the whole text by default)."""
+        ``text[start:end]`` (the whole text by default; the text around a range is its
+        context, as for :func:`byte_spans`)."""
         if end is None:
-            b0, chunk = 0, self.data
+            spans = byte_spans(pattern, self.data)
         else:
-            b0, b1 = self.to_bytes(start, end)
-            chunk = self.data[b0:b1]
-        spans = byte_spans(pattern, chunk)
+            spans = byte_spans(pattern, self.data, *self.to_bytes(start, end))
         cob = self._char_of_byte
         if cob is None or not spans:
-            return [(b0 + s, b0 + e) for s, e in spans] if b0 else spans
+            return spans
         if _NATIVE is not None:
-            chars: list[tuple[int, int]] = _NATIVE.chars_of_spans(cob, b0, spans)
+            chars: list[tuple[int, int]] = _NATIVE.chars_of_spans(cob, 0, spans)
             return chars
         if len(spans) <= _FEW_SPANS:
-            return [(int(cob[b0 + s]), int(cob[b0 + e - 1]) + 1) for s, e in spans]
-        flat = np.array(spans, dtype=np.int64) + b0
+            return [(int(cob[s]), int(cob[e - 1]) + 1) for s, e in spans]
+        flat = np.array(spans, dtype=np.int64)
         mapped = np.stack((cob[flat[:, 0]], cob[flat[:, 1] - 1] + 1), axis=1)
         return [(s, e) for s, e in mapped.tolist()]
 

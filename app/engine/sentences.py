@@ -15,6 +15,7 @@ time); both give the same spans (``tests/engine/test_sentences.py``).
 
 from __future__ import annotations
 
+import bisect
 import threading
 from ctypes import c_char_p, c_int, c_void_p, cast
 from typing import Any
@@ -177,3 +178,34 @@ def _trimmed(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
         if e > s:
             out.append((s, e))
     return out
+
+
+def spans_leaving(
+    starts: list[int], ends: list[int], sentences: list[tuple[int, int]]
+) -> list[int]:
+    """Indices of the spans (``starts[k]``, ``ends[k]``) that do not lie inside one of the
+    sorted, non-overlapping ``sentences`` (in the C extension, or with a bisect each)."""
+    if not starts:
+        return []
+    if _NATIVE is not None:
+        found: list[int] = _NATIVE.leaving(starts, ends, sentences)
+        return found
+    sentence_starts = [s for s, _ in sentences]
+    out = []
+    for k, (s, e) in enumerate(zip(starts, ends, strict=True)):
+        i = bisect.bisect_right(sentence_starts, s) - 1
+        if i < 0 or e > sentences[i][1]:
+            out.append(k)
+    return out
+
+
+def sentences_touched(
+    spans: list[tuple[int, int]], sentence_starts: list[int], sentences: list[tuple[int, int]]
+) -> set[int]:
+    """Indices of the sentences that the spans overlap."""
+    touched: set[int] = set()
+    for s, e in spans:
+        i = bisect.bisect_right(sentence_starts, s) - 1
+        first = i if i >= 0 and s < sentences[i][1] else i + 1
+        touched.update(range(first, bisect.bisect_left(sentence_starts, e)))
+    return touched

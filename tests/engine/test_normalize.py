@@ -51,6 +51,15 @@ def test_spans_are_character_spans(text: str) -> None:
     assert index.spans(WORD, lo, hi) == inside
 
 
+def test_spans_in_a_range_see_the_text_around_it() -> None:
+    # "\b" at the range's start reads the character before it, as RE2 does in a check
+    index = Utf8Index(normalize("Concat cat, café cat"))
+    cat = re2.compile(rb"\bcat\b", _OPTIONS)
+    assert index.spans(cat) == [(7, 10), (17, 20)]
+    assert index.spans(cat, 3, 20) == [(7, 10), (17, 20)]  # not the "cat" of "concat"
+    assert index.spans(cat, 7, 9) == []  # nor "ca", cut short
+
+
 @pytest.mark.parametrize("text", TEXTS)
 def test_byte_and_character_offsets_round_trip(text: str) -> None:
     index = Utf8Index(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import random
 import threading
 
 import blingfire
@@ -138,3 +139,25 @@ def test_when_bling_fire_fails_each_block_is_one_sentence() -> None:
         address, text, text[base:stop].encode(), base, doc.blocks, sentences._FEW
     )
     assert [text[s:e] for s, e in spans] == ["Café first. Second one.", "Next block here."]
+
+
+def test_spans_leaving_with_and_without_the_c_extension(monkeypatch: pytest.MonkeyPatch) -> None:
+    native = sentences._NATIVE
+    rng = random.Random(11)
+    for _ in range(300):
+        cuts = sorted(rng.sample(range(200), rng.randrange(0, 12) * 2))
+        spans_of = list(zip(cuts[::2], cuts[1::2], strict=True))
+        spans = [(s, s + rng.randrange(1, 30)) for s in (rng.randrange(200) for _ in range(20))]
+        starts, ends = [s for s, _ in spans], [e for _, e in spans]
+        expected = [
+            k for k, (s, e) in enumerate(spans) if not any(a <= s and e <= b for a, b in spans_of)
+        ]
+        if native is not None:  # CI builds the extension; the twin below runs either way
+            assert native.leaving(starts, ends, spans_of) == expected
+        with monkeypatch.context() as patch:
+            patch.setattr(sentences, "_NATIVE", None)
+            assert sentences.spans_leaving(starts, ends, spans_of) == expected
+        touched = sentences.sentences_touched(spans, [a for a, _ in spans_of], spans_of)
+        assert touched == {
+            i for i, (a, b) in enumerate(spans_of) for s, e in spans if s < b and a < e
+        }

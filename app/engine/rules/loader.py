@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from app.engine.finding import CATEGORIES
-from app.engine.native import native_module
 from app.engine.normalize import Utf8Index, byte_spans
 from app.engine.rules.conditions import ConditionMatcher
 from app.engine.rules.kinds import (
@@ -23,12 +22,11 @@ from app.engine.rules.kinds import (
 )
 from app.engine.rules.kinds import pattern_source as _pattern_source
 from app.engine.rules.schema import Category, Rule, RuleError, parse_category
+from app.engine.sentences import sentences_touched, spans_leaving
 from app.engine.yaml_data import YAMLError, load_yaml
 
 _SHARED_SET_MEMORY = 128 << 20  # RE2 gives its DFA two thirds: ~85 MB at most
 _OWN_SET_MEMORY = 32 << 20
-
-_NATIVE = native_module()
 
 DOCS_URL = "https://github.com/redflag-health/redflag/blob/main/docs/rules.md"
 
@@ -173,7 +171,7 @@ class RuleSet:
                         ends.append(b0 + e)
                         rules.append(compiled.rule)
             char_starts, char_ends = index.chars_of(starts, ends)
-            leaving = _leaving(char_starts, char_ends, sentences)
+            leaving = spans_leaving(char_starts, char_ends, sentences)
             if leaving:
                 char_starts, char_ends, rules = self._again(
                     index, chunks, sentences, runs, leaving, char_starts, char_ends, rules
@@ -202,10 +200,9 @@ class RuleSet:
         touched: dict[int, set[int]] = {}  # run -> sentences to search again
         for n in leaving:
             r = bisect.bisect_right(run_starts, n) - 1
-            i = bisect.bisect_right(sentence_starts, starts[n]) - 1
-            first = i if i >= 0 and starts[n] < sentences[i][1] else i + 1
-            last = bisect.bisect_left(sentence_starts, ends[n])
-            touched.setdefault(r, set()).update(range(first, last))
+            touched.setdefault(r, set()).update(
+                sentences_touched([(starts[n], ends[n])], sentence_starts, sentences)
+            )
         drop = set(leaving)
         for r, again in touched.items():
             end = run_starts[r + 1] if r + 1 < len(runs) else len(starts)
@@ -232,23 +229,6 @@ class RuleSet:
     def excepted(self, rule_id: str, index: Utf8Index, start: int, end: int) -> bool:
         """Whether one of the rule's known false-positive patterns matches in text[start:end]."""
         return any(index.search(p, start, end) for p in self.rules[rule_id].exceptions)
-
-
-def _leaving(starts: list[int], ends: list[int], sentences: list[tuple[int, int]]) -> list[int]:
-    """Indices of the spans that do not lie inside one sentence (in the C extension, or
-    with a bisect each)."""
-    if not starts:
-        return []
-    if _NATIVE is not None:
-        found: list[int] = _NATIVE.leaving(starts, ends, sentences)
-        return found
-    sentence_starts = [s for s, _ in sentences]
-    out = []
-    for k, (s, e) in enumerate(zip(starts, ends, strict=True)):
-        i = bisect.bisect_right(sentence_starts, s) - 1
-        if i < 0 or e > sentences[i][1]:
-            out.append(k)
-    return out
 
 
 def rules_dir() -> Any:

@@ -7,11 +7,8 @@ import json
 import random
 from collections import Counter
 
-import pytest
-
 from app.engine import Engine
 from app.engine.normalize import byte_spans
-from app.engine.rules import loader
 from tests.conftest import ROOT, corpus_text
 
 # Over the whole block, absolute-safety.own-cells-no-rejection's gap of six words
@@ -95,21 +92,3 @@ def test_a_match_running_into_the_next_sentence_hides_none_inside_it(
 def test_find_on_an_empty_text(rules_engine: Engine) -> None:
     assert _pattern_matches(rules_engine, "") == Counter()
     assert rules_engine.check("   \n\n ").findings == ()
-
-
-def test_leaving_with_and_without_the_c_extension(monkeypatch: pytest.MonkeyPatch) -> None:
-    native = loader._NATIVE
-    rng = random.Random(11)
-    for _ in range(300):
-        cuts = sorted(rng.sample(range(200), rng.randrange(0, 12) * 2))
-        sentences = list(zip(cuts[::2], cuts[1::2], strict=True))
-        spans = [(s, s + rng.randrange(1, 30)) for s in (rng.randrange(200) for _ in range(20))]
-        starts, ends = [s for s, _ in spans], [e for _, e in spans]
-        expected = [
-            k for k, (s, e) in enumerate(spans) if not any(a <= s and e <= b for a, b in sentences)
-        ]
-        if native is not None:  # CI builds the extension; the twin below runs either way
-            assert native.leaving(starts, ends, sentences) == expected
-        with monkeypatch.context() as patch:
-            patch.setattr(loader, "_NATIVE", None)
-            assert loader._leaving(starts, ends, sentences) == expected
