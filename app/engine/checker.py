@@ -188,15 +188,28 @@ class Engine:
         for text, fmt in items:
             prepared.append(self._prepare(text, fmt))
             on_time()
+        # each step over every document before the next (the rules' automata and the
+        # model's tables stay in the CPU's caches from one document to the next)
+        found = self.rules.find_many([(p.index, p.doc.blocks, p.sentences) for p in prepared])
+        on_time()
+        if len(prepared) > 1:
+            self.cues.find_in_each(
+                [p.ctx for p, matches in zip(prepared, found, strict=True) if matches]
+            )
+            on_time()
+        raws = []
+        for p, matches in zip(prepared, found, strict=True):
+            raws.append(self._rule_findings(p, matches))
+            on_time()
         probas = self._score(prepared) if (opts.use_model and self.model is not None) else None
         reports = []
         row = 0
-        for p in prepared:
+        for p, raw in zip(prepared, raws, strict=True):
             on_time()
             n = len(p.sentences)
             proba = probas[row : row + n] if probas is not None else None
             row += n
-            reports.append(self._report(p, proba, opts))
+            reports.append(self._report(p, raw, proba, opts))
         return reports
 
     def signals(self, texts: Sequence[str], fmt: str = "text") -> tuple[list[set[str]], np.ndarray]:
@@ -208,8 +221,9 @@ class Engine:
         rule_sets: list[set[str]] = []
         maxp = np.zeros((len(texts), len(CATEGORIES)))
         row = 0
-        for k, p in enumerate(prepared):
-            rule_sets.append({m.rule.category for _, m, _, _ in self._rule_findings(p)})
+        found = self.rules.find_many([(p.index, p.doc.blocks, p.sentences) for p in prepared])
+        for k, (p, matches) in enumerate(zip(prepared, found, strict=True)):
+            rule_sets.append({m.rule.category for _, m, _, _ in self._rule_findings(p, matches)})
             n = len(p.sentences)
             if probas is not None:
                 for si, (s, e) in enumerate(p.sentences):
@@ -253,12 +267,15 @@ class Engine:
             return None
         return i if end <= p.sentences[i][1] else None
 
-    def _rule_findings(self, p: _Prepared) -> list[tuple[int, Match, Severity, float]]:
-        """(sentence index, match, severity, confidence) for each match that survives context."""
+    def _rule_findings(
+        self, p: _Prepared, matches: list[Match]
+    ) -> list[tuple[int, Match, Severity, float]]:
+        """(sentence index, match, severity, confidence) for each of the rules' raw matches
+        in the document that survives context."""
         out = []
         ctx = p.ctx
         excepted: dict[tuple[str, int], bool] = {}
-        for m in self.rules.find(p.index, p.doc.blocks, p.sentences):
+        for m in matches:
             si = self._sentence_of(p, m.start, m.end)
             if si is None:
                 continue
@@ -289,8 +306,13 @@ class Engine:
             out.append((si, m, severity, confidence))
         return out
 
-    def _report(self, p: _Prepared, proba: np.ndarray | None, opts: CheckOptions) -> Report:
-        raw = self._rule_findings(p)
+    def _report(
+        self,
+        p: _Prepared,
+        raw: list[tuple[int, Match, Severity, float]],
+        proba: np.ndarray | None,
+        opts: CheckOptions,
+    ) -> Report:
         # the model's probability for each (sentence, category) pair a rule covers
         covered: dict[tuple[int, str], float] = {}
         half_threshold: dict[str, float] = {}

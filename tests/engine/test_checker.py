@@ -7,6 +7,8 @@ import pytest
 from app.engine import CheckOptions, Engine, Report
 from tests.conftest import corpus_text
 
+FORMATS = ("text", "markdown")
+
 CAUTIONS = {
     "002": [
         "Stem cell therapies, including MSCs, are still largely considered experimental by regulatory agencies such as the FDA and EMA.",
@@ -85,7 +87,10 @@ def test_careful_writing_stays_low(engine: Engine, prefix: str) -> None:
 
 
 def test_check_many_equals_check(engine: Engine) -> None:
-    texts = [(corpus_text(p), "text") for p in ("003", "004")]
+    # check_many runs each step over every document before the next step: the same
+    # reports as one check each, with and without rule matches, in any format
+    texts = [(corpus_text(p), fmt) for p in ("000", "001", "002", "003", "004") for fmt in FORMATS]
+    texts[3:3] = [("Hello world.", "text"), ("", "text"), ("No stem cell clinic is safe.", "text")]
     many = engine.check_many(texts)
     for (text, fmt), report in zip(texts, many, strict=True):
         assert report.to_dict() == engine.check(text, fmt).to_dict()
