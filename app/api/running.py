@@ -1,4 +1,5 @@
-"""Where a request's check runs: on the event loop, or in a worker thread.
+"""Where a request's check runs: on the event loop, or in a worker thread, and with
+which other requests.
 
 The RE2 binding releases the GIL for every match, a few hundred times for a
 5 KB page.  In a worker thread, each release hands the GIL to the event loop
@@ -9,11 +10,26 @@ for the same check in-process (issue 7).  So a check of at most
 ``inline_check_chars`` characters (about 0.1 s of work) runs on the event
 loop, where nothing competes for the GIL; a longer one runs in a thread, so
 the worker keeps answering ``/health`` meanwhile.
+
+Inline checks that arrive together run together: while the loop is busy with
+one check, other requests wait in the socket buffers; once it is free, it reads
+them all in one turn, and each one's check joins a batch that runs at the next
+turn as one ``Engine.check_many`` call (up to ``inline_check_chars`` characters
+a batch, requests with the same options together).  That call runs each step
+over every document before the next, so each automaton and table reads one
+page after another while it is in the CPU's caches: ~15% less CPU a page in
+batches of 16 (issue 7).  A request alone is checked at once, as before.
+Each request keeps its own reports, its own time limit and its own errors: a
+batch that fails or passes the earliest of its time limits is run again one
+request at a time.
 """
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from fastapi.concurrency import run_in_threadpool
 
@@ -27,8 +43,93 @@ async def check_many(
     deadline: float,
     inline_chars: int,
 ) -> list[Report]:
-    """``engine.check_many(items, options, deadline)``, inline or in a thread by size."""
+    """``engine.check_many(items, options, deadline)``: inline, with the other inline
+    checks that arrive at the same time, or alone in a thread, by size."""
     if sum(len(text) for text, _ in items) <= inline_chars:
-        return engine.check_many(items, options, deadline)
+        return await _batcher(engine, inline_chars).check(items, options, deadline)
     reports: list[Report] = await run_in_threadpool(engine.check_many, items, options, deadline)
     return reports
+
+
+@dataclass
+class _Job:
+    items: Sequence[tuple[str, str]]
+    options: CheckOptions
+    deadline: float
+    chars: int
+    done: asyncio.Future[list[Report]]
+
+
+class Batcher:
+    """Inline checks of one engine, gathered for one turn of the event loop and run as
+    few ``check_many`` calls (see the module's docstring)."""
+
+    def __init__(self, engine: Engine, max_chars: int) -> None:
+        self.engine = engine
+        self.max_chars = max_chars
+        self._waiting: list[_Job] = []
+
+    async def check(
+        self, items: Sequence[tuple[str, str]], options: CheckOptions, deadline: float
+    ) -> list[Report]:
+        loop = asyncio.get_running_loop()
+        job = _Job(items, options, deadline, sum(len(t) for t, _ in items), loop.create_future())
+        if not self._waiting:
+            # the other requests read in this turn join before the next one
+            loop.call_soon(self._run_waiting)
+        self._waiting.append(job)
+        return await job.done
+
+    def _run_waiting(self) -> None:
+        jobs, self._waiting = self._waiting, []
+        for batch in self._batches(jobs):
+            self._run(batch)
+
+    def _batches(self, jobs: list[_Job]) -> list[list[_Job]]:
+        """Jobs with equal options together, in arrival order, up to ``max_chars`` each."""
+        batches: list[list[_Job]] = []
+        open_batches: list[tuple[CheckOptions, list[_Job], list[int]]] = []
+        for job in jobs:
+            for options, batch, chars in open_batches:
+                if options == job.options and chars[0] + job.chars <= self.max_chars:
+                    batch.append(job)
+                    chars[0] += job.chars
+                    break
+            else:
+                batch = [job]
+                batches.append(batch)
+                open_batches.append((job.options, batch, [job.chars]))
+        return batches
+
+    def _run(self, batch: list[_Job]) -> None:
+        pending = [job for job in batch if not job.done.done()]  # a cancelled request
+        if not pending:
+            return
+        try:
+            reports = self.engine.check_many(
+                [item for job in pending for item in job.items],
+                pending[0].options,
+                min(job.deadline for job in pending),
+            )
+        except Exception as exc:  # each request gets its own outcome
+            if len(pending) == 1:
+                pending[0].done.set_exception(exc)  # CheckTimeout, or the error it met
+                return
+            for job in pending:  # whose time limit or error it was: one at a time
+                self._run([job])
+            return
+        k = 0
+        for job in pending:
+            job.done.set_result(reports[k : k + len(job.items)])
+            k += len(job.items)
+
+
+# one batcher an engine (the app's, or a test's), made on first use
+_BATCHERS: weakref.WeakKeyDictionary[Engine, Batcher] = weakref.WeakKeyDictionary()
+
+
+def _batcher(engine: Engine, max_chars: int) -> Batcher:
+    batcher = _BATCHERS.get(engine)
+    if batcher is None or batcher.max_chars != max_chars:
+        batcher = _BATCHERS[engine] = Batcher(engine, max_chars)
+    return batcher
