@@ -55,6 +55,7 @@ def test_bench_engine_smoke(tmp_path: Path) -> None:
     assert result["pages"]["count"] == result["corpus"]["pages"] > 1
     assert result["doc"]["findings"] > 0
     assert result["pages"]["findings"] > 0
+    assert result["pages_in_batches"]["same_findings_as_pages"] is True  # check_many = check
     ratio = result["doc"]["mb_s_cpu"] / result["pages"]["mb_s_cpu"]
     assert result["linearity"]["ratio_doc_over_pages"] == pytest.approx(ratio, rel=1e-3)
     assert "proselint" not in result  # smoke skips proselint and its venv
