@@ -379,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     }
 
     if proselint is not None:
-        (pl_doc_t, pl_doc_n), (pl_pages_t, _) = timings[2:]
+        (pl_doc_t, pl_doc_n), (pl_pages_t, _) = timings[2:4]
         pl = proselint_figures(proselint, pl_doc_t, pl_pages_t, pl_doc_n)
         ratio_doc = doc_mb / pl["doc"]["mb_s_cpu"]
         ratio_pages = pages_mb / pl["pages"]["mb_s_cpu"]
