@@ -35,10 +35,12 @@ if [ "$quick" = 1 ]; then
   engine_args=(--smoke --profile)
   service_args=(--duration 3 --warmup 1 --startup-runs 1)
   cli_args=(--pages 200)
+  memory_args=(--megabytes 2 --every 1)
 else
   engine_args=(--profile)
   service_args=()
   cli_args=()
+  memory_args=()
 fi
 
 failed=()
@@ -56,6 +58,7 @@ exec > >(tee bench/out/run_all.log) 2>&1
 echo "run_all: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 run bench_engine "${engine_args[@]}"
 run bench_service "${service_args[@]}"
+run bench_memory "${memory_args[@]}"
 if [ -f bench/bench_cli_site.py ]; then
   run bench_cli_site "${cli_args[@]}"
 else

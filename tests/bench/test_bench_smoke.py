@@ -7,9 +7,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bench.bench_memory import new_pages
 from bench.corpus import SEPARATOR, build_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,17 +41,23 @@ def test_corpus_rejects_a_nonpositive_size() -> None:
         build_corpus(target_bytes=0)
 
 
-def test_bench_engine_smoke(tmp_path: Path) -> None:
+def _bench(module: str, out: Path, *args: str) -> tuple[str, dict[str, Any]]:
+    """Run ``python -m bench.<module> ... --out out``: its output and its JSON results."""
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.bench_engine", "--smoke", "--out", str(tmp_path)],
+        [sys.executable, "-m", f"bench.{module}", *args, "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "linearity" in proc.stdout
-    result = json.loads((tmp_path / "bench_engine_smoke.json").read_text("utf-8"))
+    name = module + ("_smoke" if "--smoke" in args else "")
+    return proc.stdout, json.loads((out / f"{name}.json").read_text("utf-8"))
+
+
+def test_bench_engine_smoke(tmp_path: Path) -> None:
+    stdout, result = _bench("bench_engine", tmp_path, "--smoke")
+    assert "linearity" in stdout
     assert result["smoke"] is True
     assert 50_000 <= result["corpus"]["bytes"] < 60_000
     assert result["pages"]["count"] == result["corpus"]["pages"] > 1
@@ -119,3 +127,21 @@ def test_service_slices_combine_into_one_run() -> None:
     assert run["rps"] == 300.0 and run["ok_rps"] == 299.3
     assert run["error_count"] == 10 and run["errors"]["status"] == 10
     assert run["p99_ms"] == 9.5 and run["per_slice_rps"] == [200.0, 398.0, 300.0]
+
+
+def test_new_pages_are_new_and_deterministic() -> None:
+    first = [page for page, _ in zip(new_pages(), range(30), strict=False)]
+    again = [page for page, _ in zip(new_pages(), range(30), strict=False)]
+    assert first == again
+    assert len(set(first)) == 30
+    assert all(2_000 <= len(page.encode("utf-8")) <= 12_000 for page in first)
+
+
+@pytest.mark.server
+def test_bench_memory_smoke(tmp_path: Path) -> None:
+    stdout, result = _bench("bench_memory", tmp_path, "--megabytes", "0.1", "--every", "0.05")
+    assert "worker peak RSS" in stdout
+    assert result["mb_posted"] >= 0.1
+    assert [s["mb_posted"] for s in result["samples"]][:2] == [0.0, pytest.approx(0.05, abs=0.02)]
+    assert result["hwm_mb"] >= result["samples"][-1]["rss_mb"] > 0
+    assert result["mb_s_cpu_new_text"] > 0

@@ -25,8 +25,13 @@ from app.engine.rules.schema import Category, Rule, RuleError, parse_category
 from app.engine.sentences import sentences_touched, spans_leaving
 from app.engine.yaml_data import YAMLError, load_yaml
 
-_SHARED_SET_MEMORY = 128 << 20  # RE2 gives its DFA two thirds: ~85 MB at most
-_OWN_SET_MEMORY = 32 << 20
+# The RE2 sets' memory: a set's automaton grows with the text it reads until it reaches
+# its budget, then starts again.  The benchmark's megabyte of pages needs ~66 MB of the
+# shared set (less, and it starts again within the megabyte: 2.3 to 0.9 MB/s).  After
+# 32 MB of new text, budgets of 128 and 32 MB took a service worker to 289 MB, these
+# to 244 (bench/bench_memory.py), at the same speed on the benchmark.
+_SHARED_SET_MEMORY = 80 << 20
+_OWN_SET_MEMORY = 24 << 20
 
 DOCS_URL = "https://github.com/redflag-health/redflag/blob/main/docs/rules.md"
 
