@@ -82,8 +82,13 @@ class Batcher:
 
     def _run_waiting(self) -> None:
         jobs, self._waiting = self._waiting, []
-        for batch in self._batches(jobs):
-            self._run(batch)
+        try:
+            for batch in self._batches(jobs):
+                self._run(batch)
+        except Exception as exc:  # a fault here must not leave a request waiting forever
+            for job in jobs:
+                if not job.done.done():
+                    job.done.set_exception(exc)
 
     def _batches(self, jobs: list[_Job]) -> list[list[_Job]]:
         """Jobs with equal options together, in arrival order, up to ``max_chars`` each."""

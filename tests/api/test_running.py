@@ -144,3 +144,18 @@ def test_a_request_alone_is_checked_at_once(rules_engine: Engine, spy: _Spy) -> 
     assert spy.calls == [[TEXTS[0]], [TEXTS[1]]]
     assert _dicts(first[0]) == _dicts([rules_engine.check(TEXTS[0])])
     assert _dicts(second[0]) == _dicts([rules_engine.check(TEXTS[1])])
+
+
+def test_a_fault_in_the_batcher_fails_its_requests_rather_than_leaving_them_waiting(
+    rules_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: running.Batcher, jobs: list[object]) -> list[list[object]]:
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr(running.Batcher, "_batches", broken)
+    out = asyncio.run(
+        asyncio.wait_for(
+            _together(rules_engine, [([TEXTS[0]], CheckOptions(), 1e18)] * 3), timeout=10
+        )
+    )
+    assert [type(x) for x in out] == [RuntimeError] * 3
