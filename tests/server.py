@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,7 +29,6 @@ def running_server(
     workers: int = 1,
     timeout: float = 60.0,
     log_path: Path | None = None,
-    args: Sequence[str] = (),
 ) -> Iterator[str]:
     """Yield the base URL of a live server; stop it (SIGTERM) afterwards."""
     port = free_port()
@@ -45,7 +44,6 @@ def running_server(
             str(port),
             "--workers",
             str(workers),
-            *args,
         ],
         cwd=ROOT,
         env=full_env,
