@@ -68,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     with running("redflag", 1, args.out) as server:
         # one worker: uvicorn serves in the process it was started in, with no child
         worker = (worker_pids(server) or [server.proc.pid])[0]
-        rss_mb = lambda: (_status_kb(worker, "VmRSS") or 0) / 1024  # noqa: E731
+
+        def rss_mb() -> float:
+            return (_status_kb(worker, "VmRSS") or 0) / 1024
+
         samples.append({"mb_posted": 0.0, "rss_mb": round(rss_mb(), 1)})
         posted = 0
         cpu0 = _cpu_s(worker)

@@ -45,8 +45,9 @@ async def check_many(
 ) -> list[Report]:
     """``engine.check_many(items, options, deadline)``: inline, with the other inline
     checks that arrive at the same time, or alone in a thread, by size."""
-    if sum(len(text) for text, _ in items) <= inline_chars:
-        return await _batcher(engine, inline_chars).check(items, options, deadline)
+    characters = sum(len(text) for text, _ in items)
+    if characters <= inline_chars:
+        return await _batcher(engine, inline_chars).check(items, characters, options, deadline)
     reports: list[Report] = await run_in_threadpool(engine.check_many, items, options, deadline)
     return reports
 
@@ -54,10 +55,17 @@ async def check_many(
 @dataclass
 class _Job:
     items: Sequence[tuple[str, str]]
+    chars: int
     options: CheckOptions
     deadline: float
-    chars: int
     done: asyncio.Future[list[Report]]
+
+
+@dataclass
+class _Batch:
+    options: CheckOptions
+    jobs: list[_Job]
+    chars: int
 
 
 class Batcher:
@@ -70,10 +78,16 @@ class Batcher:
         self._waiting: list[_Job] = []
 
     async def check(
-        self, items: Sequence[tuple[str, str]], options: CheckOptions, deadline: float
+        self,
+        items: Sequence[tuple[str, str]],
+        chars: int,
+        options: CheckOptions,
+        deadline: float,
     ) -> list[Report]:
+        """The reports of ``items`` (``chars`` characters in all), checked with the other
+        checks asked for in this turn of the event loop."""
         loop = asyncio.get_running_loop()
-        job = _Job(items, options, deadline, sum(len(t) for t, _ in items), loop.create_future())
+        job = _Job(items, chars, options, deadline, loop.create_future())
         if not self._waiting:
             # the other requests read in this turn join before the next one
             loop.call_soon(self._run_waiting)
@@ -92,19 +106,16 @@ class Batcher:
 
     def _batches(self, jobs: list[_Job]) -> list[list[_Job]]:
         """Jobs with equal options together, in arrival order, up to ``max_chars`` each."""
-        batches: list[list[_Job]] = []
-        open_batches: list[tuple[CheckOptions, list[_Job], list[int]]] = []
+        batches: list[_Batch] = []
         for job in jobs:
-            for options, batch, chars in open_batches:
-                if options == job.options and chars[0] + job.chars <= self.max_chars:
-                    batch.append(job)
-                    chars[0] += job.chars
+            for batch in batches:
+                if batch.options == job.options and batch.chars + job.chars <= self.max_chars:
+                    batch.jobs.append(job)
+                    batch.chars += job.chars
                     break
             else:
-                batch = [job]
-                batches.append(batch)
-                open_batches.append((job.options, batch, [job.chars]))
-        return batches
+                batches.append(_Batch(job.options, [job], job.chars))
+        return [batch.jobs for batch in batches]
 
     def _run(self, batch: list[_Job]) -> None:
         pending = [job for job in batch if not job.done.done()]  # a cancelled request

@@ -701,8 +701,7 @@ def leaving(list starts, list ends, list sentences):
     sorted, non-overlapping ``sentences``: the last sentence starting at or before a
     span's start must also hold its end (``spans_leaving`` of ``app.engine.sentences``)."""
     cdef _Ints st = _Ints(starts), en = _Ints(ends)
-    cdef Py_ssize_t n = len(sentences), k, a, b, mid
-    cdef int64_t start
+    cdef Py_ssize_t n = len(sentences), k, a
     cdef int64_t *first = <int64_t *> malloc((n + 1) * sizeof(int64_t))
     cdef int64_t *last = <int64_t *> malloc((n + 1) * sizeof(int64_t))
     out: list = []
@@ -712,14 +711,7 @@ def leaving(list starts, list ends, list sentences):
         for k in range(n):
             first[k], last[k] = sentences[k]
         for k in range(st.n):
-            start = st.data[k]
-            a, b = 0, n
-            while a < b:  # bisect_right
-                mid = (a + b) >> 1
-                if first[mid] <= start:
-                    a = mid + 1
-                else:
-                    b = mid
+            a = _bisect_right(first, n, st.data[k])
             if a == 0 or en.data[k] > last[a - 1]:
                 out.append(k)
     finally:
