@@ -1,20 +1,20 @@
 """The RE2 sets' memory and time on the benchmark corpus, and which rules make them grow.
 
-``RuleSet.find`` asks RE2 sets, block by block, which patterns can match.  A
+``RuleSet.find`` asks an RE2 set, block by block, which patterns can match.  A
 set's automaton is built lazily from the text it sees, and one pattern can
-multiply the size of a shared automaton (``own_set: true`` in a rule gives it
-a set of its own).  This prints, for the shipped grouping, a single set of all
-patterns and four round-robin sets: resident memory the automata added after
-one pass over the ~1 MB corpus, and the CPU time of that first pass (which
-builds the automata's states, as text never seen before does in the service)
-and of a later pass.  With
-``--leave-one-out`` it also prints how much memory the shared set saves when
-each pattern is left out in turn (about a minute): the rules at the top of
-that list are candidates for ``own_set``.  With ``--in-engine`` it checks the
-corpus pages with the shipped engine and with engines whose sets are grouped
-the other ways, alternating, and prints each one's time against the shipped
-one's: in the engine a large automaton is evicted from the CPU's caches by the
-other work, which a loop of set calls alone does not show.
+multiply its size (such a rule gives the set a part of itself to ask instead,
+its ``set_pattern``).  This prints, for the shipped set, one set of every rule's
+whole pattern, and four round-robin sets: resident memory the automata added
+after one pass over the ~1 MB corpus, and the CPU time of that first pass
+(which builds the automata's states, as text never seen before does in the
+service) and of a later pass.  With ``--leave-one-out`` it also prints how much
+memory the shipped set saves when each pattern is left out in turn (about a
+minute): the rules at the top of that list are candidates for a
+``set_pattern``.  With ``--in-engine`` it checks the corpus pages with the
+shipped engine and with engines whose sets are made the other ways,
+alternating, and prints each one's time against the shipped one's: in the
+engine a large automaton is evicted from the CPU's caches by the other work,
+which a loop of set calls alone does not show.
 
     .venv/bin/python -m bench.re2_sets [--leave-one-out] [--in-engine]
 
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from app.engine.checker import Engine
-from app.engine.rules.kinds import compile_set, pattern_source
+from app.engine.rules.kinds import compile_set, pattern_source, set_source
 from bench.corpus import build_corpus
 
 _MEASURE = """
@@ -74,10 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     index = prepared.index
     chunks = [index.data[slice(*index.to_bytes(s, e))] for s, e in prepared.doc.blocks]
     compiled = engine.rules._patterns
-    sources = [pattern_source(c.rule) for c in compiled]
+    n = len(compiled)
     ids = [c.rule.id for c in compiled]
-    shared = [k for k, c in enumerate(compiled) if not c.rule.spec.get("own_set")]
-    own = [k for k in range(len(ids)) if k not in shared]
+    # the shipped set's sources (a set_pattern where a rule has one), then every whole
+    # pattern: group members index this list
+    sources = [set_source(c.rule) for c in compiled] + [pattern_source(c.rule) for c in compiled]
+    shipped = list(range(n))
+    whole = list(range(n, 2 * n))
     with tempfile.TemporaryDirectory() as tmp:
         chunk_file, source_file = Path(tmp, "chunks.pkl"), Path(tmp, "sources.json")
         chunk_file.write_bytes(pickle.dumps(chunks))
@@ -100,47 +103,40 @@ def main(argv: list[str] | None = None) -> int:
             ).stdout
             return dict(json.loads(out))
 
-        print(
-            f"{len(chunks)} blocks, {len(corpus.text.encode()) / 1e6:.2f} MB; {len(ids)} patterns"
-        )
+        print(f"{len(chunks)} blocks, {len(corpus.text.encode()) / 1e6:.2f} MB; {n} patterns")
         # the first pass builds the automata's states (what text never seen before
         # costs, as in the service); the second finds them built
         print(f"{'grouping':44s} {'MB added':>9s} {'ms 1st pass':>12s} {'ms 2nd pass':>12s}")
         rows = [
-            ("shipped: shared + own_set", [shared, own] if own else [shared], 128),
-            ("one set of all patterns", [list(range(len(ids)))], 256),
-            (
-                "four round-robin sets, 32 MB each",
-                [list(range(g, len(ids), 4)) for g in range(4)],
-                32,
-            ),
+            ("shipped: one set, set_pattern where given", [shipped], 256),
+            ("one set of every rule's whole pattern", [whole], 256),
+            ("four round-robin sets, 32 MB each", [shipped[g::4] for g in range(4)], 32),
         ]
         for name, groups, memory in rows:
             m = measure(groups, memory)
             print(f"{name:44s} {m['mb']:9.0f} {m['first']:12.1f} {m['ms']:12.1f}")
         if args.leave_one_out:
-            everything = list(range(len(ids)))
-            base = measure([everything], 512)["mb"]
+            base = measure([shipped], 512)["mb"]
             saved = []
-            for k in everything:
-                m = measure([[i for i in everything if i != k]], 512)
+            for k in shipped:
+                m = measure([[i for i in shipped if i != k]], 512)
                 saved.append((base - m["mb"], ids[k]))
-            print(
-                f"\nmemory saved by leaving one pattern out of a single set of all ({base:.0f} MB):"
-            )
+            print(f"\nmemory saved by leaving one pattern out of the shipped set ({base:.0f} MB):")
             for mb, rule_id in sorted(saved, reverse=True)[:10]:
                 print(f"  {mb:5.0f} MB  {rule_id}")
     if args.in_engine:
-        in_engine(list(corpus.pages), len(ids))
+        in_engine(list(corpus.pages), n)
     return 0
 
 
 def _sets(
-    engine: Engine, groups: list[list[int]], memory: int
-) -> list[tuple[Any, list[int], bool]]:
-    """``RuleSet._sets`` for another grouping: each set asked block by block."""
-    sources = [pattern_source(c.rule) for c in engine.rules._patterns]
-    return [(compile_set([sources[k] for k in g], memory << 20), g, False) for g in groups]
+    engine: Engine, groups: list[list[int]], memory: int, whole: bool = False
+) -> list[tuple[Any, list[int]]]:
+    """``RuleSet._sets`` for another grouping (of every rule's whole pattern with
+    ``whole``, else of what the shipped set asks)."""
+    source = pattern_source if whole else set_source
+    sources = [source(c.rule) for c in engine.rules._patterns]
+    return [(compile_set([sources[k] for k in g], memory << 20), g) for g in groups]
 
 
 def in_engine(pages: list[str], n: int, rounds: int = 4) -> None:
@@ -150,13 +146,13 @@ def in_engine(pages: list[str], n: int, rounds: int = 4) -> None:
 
     shipped = Engine(model_dir=Path(__file__).resolve().parent.parent / "model")
     variants = {
-        "one set of all patterns": [list(range(n))],
-        "four round-robin sets, 32 MB each": [list(range(g, n, 4)) for g in range(4)],
+        "one set of every rule's whole pattern": ([list(range(n))], True),
+        "four round-robin sets, 32 MB each": ([list(range(g, n, 4)) for g in range(4)], False),
     }
     print("\nin the engine (full checks of the corpus pages, alternating with the shipped engine):")
-    for name, groups in variants.items():
+    for name, (groups, whole) in variants.items():
         other = Engine(model=shipped.model)
-        other.rules._sets = _sets(other, groups, 256 if len(groups) == 1 else 32)
+        other.rules._sets = _sets(other, groups, 256 if len(groups) == 1 else 32, whole)
         for engine in (shipped, other):
             for page in pages:
                 engine.check(page)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from app.engine.finding import CATEGORIES
-from app.engine.normalize import Utf8Index, byte_spans
+from app.engine.normalize import Utf8Index, byte_spans, normalize
 from app.engine.rules.conditions import ConditionMatcher
 from app.engine.rules.kinds import (
     Lexicon,
@@ -19,19 +19,18 @@ from app.engine.rules.kinds import (
     compile_pattern,
     compile_re2,
     compile_set,
+    set_source,
 )
-from app.engine.rules.kinds import pattern_source as _pattern_source
 from app.engine.rules.schema import Category, Rule, RuleError, parse_category
 from app.engine.sentences import sentences_touched, spans_leaving
 from app.engine.yaml_data import YAMLError, load_yaml
 
-# The RE2 sets' memory: a set's automaton grows with the text it reads until it reaches
-# its budget, then starts again.  The benchmark's megabyte of pages needs ~66 MB of the
-# shared set (less, and it starts again within the megabyte: 2.3 to 0.9 MB/s).  After
-# 32 MB of new text, budgets of 128 and 32 MB took a service worker to 289 MB, these
-# to 244 (bench/bench_memory.py), at the same speed on the benchmark.
-_SHARED_SET_MEMORY = 80 << 20
-_OWN_SET_MEMORY = 24 << 20
+# The RE2 set's memory: its automaton grows with the text it reads until it reaches
+# its budget, then starts again.  The benchmark's megabyte of pages needs ~66 MB of it
+# (less, and it starts again within the megabyte: 2.3 to 0.9 MB/s).  After 32 MB of new
+# text, a budget of 128 MB took a service worker to 289 MB, this one to 244
+# (bench/bench_memory.py), at the same speed on the benchmark.
+_SET_MEMORY = 80 << 20
 
 DOCS_URL = "https://github.com/redflag-health/redflag/blob/main/docs/rules.md"
 
@@ -82,6 +81,8 @@ class RuleSet:
                     else ()
                 )
                 compiled = CompiledRule(rule, None, exceptions)
+                if "set_pattern" in rule.spec and rule.kind not in ("tokens", "regex"):
+                    raise RuleError(f"{where}: only tokens and regex rules take a set_pattern")
                 if rule.kind == "phrases":
                     phrases = rule.spec.get("phrases")
                     if (
@@ -95,39 +96,22 @@ class RuleSet:
                     for p in phrases:
                         self._phrases.add(p, rule)
                 elif rule.kind in ("tokens", "regex"):
-                    if not isinstance(rule.spec.get("own_set", False), bool):
-                        raise RuleError(f"{where}: own_set must be true or false")
                     compiled.pattern = compile_pattern(rule)
+                    _check_set_source(rule, compiled.pattern, where)
                     self._patterns.append(compiled)
                 else:
                     condition_rules.append(rule)
                 self.rules[rule.id] = compiled
-        # RE2 sets say, block by block, which patterns can match there.  Their automata
-        # grow with the text they see; one pattern with a short word before a long gap
-        # ("it ... is the standard of care") multiplied the shared automaton's size
-        # by 1.5 (to ~100 MB on a megabyte of varied pages), so a rule can ask for a
-        # set of its own (``own_set: true``; found with bench/README.md's recipe).
-        shared = [k for k, c in enumerate(self._patterns) if not c.rule.spec.get("own_set")]
-        own = [k for k, c in enumerate(self._patterns) if c.rule.spec.get("own_set")]
-        # (set, its patterns, whether a page is asked first as a whole).  The own set's
-        # rare patterns match on few pages, so one call over the page's blocks joined
-        # by line breaks usually answers for all of them, where the shared set's
-        # nearly always match.  A set only picks the patterns to run, so it may say
-        # yes too often, never too seldom: in multi-line mode (^ and $ also at a line
-        # break; \b and \B read one as a text's edge), a pattern that matches in a
-        # block matches in the blocks joined.
-        self._sets: list[tuple[Any, list[int], bool]] = []
-        for members, memory, whole in (
-            (shared, _SHARED_SET_MEMORY, False),
-            (own, _OWN_SET_MEMORY, True),
-        ):
-            if members:
-                sources = [_pattern_source(self._patterns[k].rule) for k in members]
-                if whole and not any("\\A" in p or "\\z" in p for p in sources):
-                    sources = ["(?m)" + p for p in sources]
-                else:
-                    whole = False
-                self._sets.append((compile_set(sources, memory), members, whole))
+        # An RE2 set says, block by block, which patterns can match there.  Its automaton
+        # grows with the text it sees; a rule whose pattern would multiply it asks the
+        # set a part of itself instead (``set_pattern``, see kinds.set_source; found
+        # with bench/README.md's recipe).  (set, its patterns): one set today; the
+        # benchmarks try other groupings through this list.
+        self._sets: list[tuple[Any, list[int]]] = []
+        if self._patterns:
+            sources = [set_source(c.rule) for c in self._patterns]
+            members = list(range(len(self._patterns)))
+            self._sets.append((compile_set(sources, _SET_MEMORY), members))
         self._conditions = ConditionMatcher(condition_rules, self._lexicon)
         self._lexicon.build()
         self.version = ""
@@ -177,11 +161,9 @@ class RuleSet:
         """For each text and block, the patterns the sets say can match in it: each set
         over every block of every text, then the next set."""
         flagged: list[list[list[int]]] = [[[] for _ in chunks] for chunks in chunked]
-        for pattern_set, members, whole in self._sets:
+        for pattern_set, members in self._sets:
             match = pattern_set.Match
             for chunks, picks in zip(chunked, flagged, strict=True):
-                if whole and len(chunks) > 1 and not match(b"\n".join(c for _, c in chunks)):
-                    continue
                 for (_, chunk), pick in zip(chunks, picks, strict=True):
                     picked = match(chunk)
                     if picked:
@@ -290,6 +272,22 @@ class RuleSet:
     def excepted(self, rule_id: str, index: Utf8Index, start: int, end: int) -> bool:
         """Whether one of the rule's known false-positive patterns matches in text[start:end]."""
         return any(index.search(p, start, end) for p in self.rules[rule_id].exceptions)
+
+
+def _check_set_source(rule: Rule, pattern: Any, where: str) -> None:
+    """A ``set_pattern`` must compile and match wherever the pattern matches in the
+    rule's own examples (tests check the corpus too): a set that says no where the
+    pattern matches would lose findings."""
+    if "set_pattern" not in rule.spec:
+        return
+    part = compile_re2(set_source(rule).encode(), where + " set_pattern")
+    for example in (*rule.examples.flag, *rule.examples.passing):
+        data = normalize(example.replace("<marker>", "").replace("</marker>", "")).encode()
+        if byte_spans(pattern, data) and not byte_spans(part, data):
+            raise RuleError(
+                f"{where}: set_pattern does not match the example {example!r}, where the "
+                "pattern does; it must match wherever the pattern matches"
+            )
 
 
 def rules_dir() -> Any:

@@ -6,9 +6,16 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
+from pathlib import Path
+
+import pytest
 
 from app.engine import Engine
+from app.engine.facts import load_facts
 from app.engine.normalize import byte_spans
+from app.engine.rules.kinds import compile_re2, set_source
+from app.engine.rules.loader import load_rules, rules_dir
+from app.engine.rules.schema import Rule, RuleError
 from tests.conftest import ROOT, corpus_text
 
 # Over the whole block, absolute-safety.own-cells-no-rejection's gap of six words
@@ -92,3 +99,77 @@ def test_a_match_running_into_the_next_sentence_hides_none_inside_it(
 def test_find_on_an_empty_text(rules_engine: Engine) -> None:
     assert _pattern_matches(rules_engine, "") == Counter()
     assert rules_engine.check("   \n\n ").findings == ()
+
+
+def test_a_set_pattern_matches_wherever_its_pattern_does(rules_engine: Engine) -> None:
+    """The set asks a rule's set_pattern in place of its pattern: in every block where the
+    pattern matches, the set_pattern must match too (or the set would lose findings)."""
+    parted = [c for c in rules_engine.rules._patterns if "set_pattern" in c.rule.spec]
+    assert parted  # standard-of-care has one
+    parts = {id(c): compile_re2(set_source(c.rule).encode(), c.rule.id) for c in parted}
+    texts = [*_texts(rules_engine), *(t for c in parted for t in _marked_out(c.rule))]
+    matched = 0
+    for text in texts:
+        p = rules_engine._prepare(text, "text")
+        for b0, b1 in p.index.spans_to_bytes(p.doc.blocks):
+            block = p.index.data[b0:b1]
+            for c in parted:
+                if byte_spans(c.pattern, block):
+                    matched += 1
+                    assert byte_spans(parts[id(c)], block), (c.rule.id, block[:200])
+    assert matched >= 3
+
+
+def _marked_out(rule: Rule) -> list[str]:
+    return [t.replace("<marker>", "").replace("</marker>", "") for t in rule.examples.flag]
+
+
+def _rules_dir(tmp_path: Path, old: str, new: str, file: str) -> Path:
+    """The shipped rule files in ``tmp_path``, with ``old`` replaced by ``new`` in one."""
+    for path in rules_dir().iterdir():
+        if path.name.endswith(".yml"):
+            text = path.read_text("utf-8")
+            if path.name == file:
+                assert old in text
+                text = text.replace(old, new)
+            (tmp_path / path.name).write_text(text, "utf-8")
+    return tmp_path
+
+
+SET_PATTERN = "    set_pattern: '\\b(?:standard of care|standard treatment|"
+
+
+def test_a_set_pattern_that_misses_an_example_is_refused(tmp_path: Path) -> None:
+    directory = _rules_dir(
+        tmp_path,
+        SET_PATTERN,
+        "    set_pattern: '\\bnothing like this|(?:standard of care|standard treatment|",
+        "approval-misrepresentation.yml",
+    )
+    load_rules(set(load_facts()), directory)  # still matches every example
+    directory = _rules_dir(
+        tmp_path,
+        SET_PATTERN,
+        "    set_pattern: '\\b(?:standard of care|",
+        "approval-misrepresentation.yml",
+    )
+    with pytest.raises(RuleError, match="set_pattern does not match the example"):
+        load_rules(set(load_facts()), directory)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "file", "message"),
+    [
+        (SET_PATTERN, "    set_pattern: 3\n    x: '", "approval-misrepresentation.yml",
+         "set_pattern must be a non-empty string"),
+        (SET_PATTERN, "    set_pattern: '(?:standard\n    x: '", "approval-misrepresentation.yml",
+         "set_pattern"),
+        ("    kind: phrases\n", "    kind: phrases\n    set_pattern: 'safe'\n",
+         "absolute-safety.yml", "only tokens and regex rules take a set_pattern"),
+    ],
+)  # fmt: skip
+def test_a_set_pattern_must_be_a_regex_of_a_pattern_rule(
+    tmp_path: Path, old: str, new: str, file: str, message: str
+) -> None:
+    with pytest.raises(RuleError, match=message):
+        load_rules(set(load_facts()), _rules_dir(tmp_path, old, new, file))
