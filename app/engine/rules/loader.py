@@ -28,8 +28,9 @@ from app.engine.yaml_data import YAMLError, load_yaml
 # The RE2 set's memory: its automaton grows with the text it reads until it reaches
 # its budget, then starts again.  The benchmark's megabyte of pages needs ~66 MB of it
 # (less, and it starts again within the megabyte: 2.3 to 0.9 MB/s).  After 32 MB of new
-# text, a budget of 128 MB took a service worker to 289 MB, this one to 244
-# (bench/bench_memory.py), at the same speed on the benchmark.
+# text, budgets of 128 and 32 MB (for two sets, then) took a service worker to 289 MB,
+# 80 and 24 MB to 244, at the same speed on the benchmark; this one set of 80 MB to 238
+# (bench/bench_memory.py).
 _SET_MEMORY = 80 << 20
 
 DOCS_URL = "https://github.com/redflag-health/redflag/blob/main/docs/rules.md"
@@ -126,7 +127,7 @@ class RuleSet:
     def find_many(self, texts: list[Text]) -> list[list[Match]]:
         """All raw matches (before context) of each text, in no particular order.
 
-        Phrases and condition names: one pass of the lexicon.  Patterns: the RE2 sets say,
+        Phrases and condition names: one pass of the lexicon.  Patterns: the RE2 set says,
         block by block, which patterns can match there; only those run, over that block.
         A finding lies in one sentence, so a pattern's matches are those it has in each
         sentence on its own: a match over the block that runs on from one sentence into
@@ -158,8 +159,9 @@ class RuleSet:
         return found
 
     def _flag(self, chunked: list[list[tuple[int, bytes]]]) -> list[list[list[int]]]:
-        """For each text and block, the patterns the sets say can match in it: each set
-        over every block of every text, then the next set."""
+        """For each text and block, the patterns the sets say can match in it, in the
+        order the sets list them (one set today; ``bench.re2_sets`` tries others): each
+        set over every block of every text, then the next set."""
         flagged: list[list[list[int]]] = [[[] for _ in chunks] for chunks in chunked]
         for pattern_set, members in self._sets:
             match = pattern_set.Match
@@ -199,7 +201,9 @@ class RuleSet:
     ) -> list[Match]:
         """The matches of the patterns flagged in each block of text ``t`` (their byte
         spans in ``found``), each inside one sentence, block by block and pattern by
-        pattern in the order the sets flagged them."""
+        pattern in the order the sets flagged them.  That order decides which of two
+        rules of a category wins when both match the same span with the same severity
+        and confidence (``Engine._merge`` keeps the first)."""
         starts: list[int] = []
         ends: list[int] = []
         rules: list[Rule] = []
