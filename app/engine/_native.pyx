@@ -154,16 +154,23 @@ cdef struct _Buf:
     Py_ssize_t cap
 
 
-cdef int _push(_Buf *b, int64_t v) except -1:
-    cdef int64_t *grown
+cdef inline int _push(_Buf *b, int64_t v) except -1:
+    # inline: called for every token, n-gram and feature of a text
     if b.size == b.cap:
-        b.cap = b.cap * 2 if b.cap else 256
-        grown = <int64_t *> realloc(b.data, b.cap * sizeof(int64_t))
-        if grown == NULL:
-            raise MemoryError()
-        b.data = grown
+        _grow(b)
     b.data[b.size] = v
     b.size += 1
+    return 0
+
+
+cdef int _grow(_Buf *b) except -1:
+    cdef int64_t *grown
+    cdef Py_ssize_t cap = b.cap * 2 if b.cap else 256
+    grown = <int64_t *> realloc(b.data, cap * sizeof(int64_t))
+    if grown == NULL:
+        raise MemoryError()
+    b.data = grown
+    b.cap = cap
     return 0
 
 
