@@ -178,7 +178,7 @@ cdef void _sort(int64_t *a, Py_ssize_t n) noexcept nogil:
     """Sort ``a[:n]`` in place: insertion sort for a sentence's few dozen features,
     heapsort (never quadratic) for more.  libc's qsort, which calls a comparison
     function per step, was ~2% of a page's check."""
-    cdef Py_ssize_t i, j, end, root, child
+    cdef Py_ssize_t i, j, end
     cdef int64_t v
     if n <= 32:
         for i in range(1, n):
