@@ -1,12 +1,14 @@
 """Where a request's check runs: on the event loop, or in a worker thread, and with
 which other requests.
 
-The RE2 binding releases the GIL for every match, a few hundred times for a
-5 KB page.  In a worker thread, each release hands the GIL to the event loop
-thread whenever it has work (reading other requests), and getting it back
-waits for that thread: 100,000 RE2 calls took 0.2 s alone and 15 s beside a
-busy thread, and a worker spent 10 ms of CPU per 5 KB request against 4 ms
-for the same check in-process (issue 7).  So a check of at most
+The RE2 wrapper releases the GIL for every match, a few hundred times for a
+5 KB page (the engine now calls RE2 from C, ``re2_direct``, and releases it only
+for searches of 32 KB or more; where that is off, the wrapper answers).  In a
+worker thread, each release hands the GIL to the event loop thread whenever it
+has work (reading other requests), and getting it back waits for that thread:
+100,000 RE2 calls took 0.2 s alone and 15 s beside a busy thread, and a worker
+spent 10 ms of CPU per 5 KB request against 4 ms for the same check in-process
+(issue 7).  So a check of at most
 ``inline_check_chars`` characters (about 0.1 s of work) runs on the event
 loop, where nothing competes for the GIL; a longer one runs in a thread, so
 the worker keeps answering ``/health`` meanwhile.

@@ -1031,3 +1031,109 @@ cdef class TopicWords:
                     found.append(word)
             i = j
         return frozenset(found)
+
+
+# -- RE2, called from C ----------------------------------------------------------------
+#
+# The RE2 wrapper (google-re2) reaches RE2 through pybind11: ~0.8 us a call to convert
+# its arguments and build its answer, and a page makes ~190 calls (each pattern, cue
+# and exception, match by match).  Its module exports RE2's own C++ symbols, so the
+# engine calls ``re2::RE2::Match`` itself, on the RE2 object the wrapper made, with the
+# same arguments as the wrapper: the same automaton, the same answers.  ``re2_direct.py``
+# finds the symbol, checks the wrapper's object layout and compares answers on probes
+# before it turns this on; without it the wrapper is called as before.
+
+from cpython.object cimport PyObject
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+
+
+cdef struct _View:
+    # libstdc++'s std::string_view (RE2's absl::string_view): length, then pointer
+    size_t length
+    const char *data
+
+
+# bool RE2::Match(string_view text, size_t startpos, size_t endpos, Anchor anchor,
+#                 string_view *submatch, int nsubmatch) const   (x86-64 SysV: the view
+# by value in two registers, as a two-word struct in C; bool in the low byte)
+ctypedef unsigned char (*_MatchFn)(
+    const void *regexp, _View text, size_t startpos, size_t endpos, int anchor,
+    _View *submatch, int nsubmatch
+) noexcept nogil
+
+cdef _MatchFn _re2_match = NULL
+cdef object _re2_type = None
+cdef enum:
+    _UNANCHORED = 0
+    # a search over this many bytes or more lets other threads run meanwhile (the
+    # wrapper released the GIL for every call, which made a check in a worker thread
+    # wait on the event loop's thread at each match: app/api/running.py)
+    _RELEASE_GIL_BYTES = 1 << 15
+
+
+def re2_bind(size_t match_address, object re2_type):
+    """Call RE2 at ``match_address`` (``re2::RE2::Match``) for objects of ``re2_type``
+    (the wrapper's ``re2._re2.RE2``: a pybind11 instance whose first slot holds the
+    ``RE2*``); 0 turns it off."""
+    global _re2_match, _re2_type
+    _re2_match = <_MatchFn> match_address
+    _re2_type = re2_type if match_address else None
+
+
+cdef inline const void *_regexp_of(object regexp) except NULL:
+    if _re2_match == NULL:
+        raise RuntimeError("RE2 is not bound (re2_bind)")
+    if type(regexp) is not _re2_type:
+        raise TypeError(f"expected the RE2 wrapper's compiled object, got {type(regexp)!r}")
+    # pybind11's instance: PyObject_HEAD, then the value pointer (simple layout)
+    return (<void **> ((<char *> <PyObject *> regexp) + sizeof(PyObject)))[0]
+
+
+def re2_spans(object regexp, bytes data, Py_ssize_t pos, Py_ssize_t end):
+    """``normalize.byte_spans``: the non-empty matches of ``regexp`` (``re2._re2.RE2``) in
+    ``data[pos:end]``, as byte spans, in order, ``data`` as the context."""
+    cdef const void *compiled = _regexp_of(regexp)
+    cdef _View text, found
+    cdef Py_ssize_t s, e
+    text.data = PyBytes_AS_STRING(data)
+    text.length = PyBytes_GET_SIZE(data)
+    if pos < 0 or end < pos or end > <Py_ssize_t> text.length:
+        raise ValueError(f"range [{pos}, {end}) is outside the {text.length} bytes")
+    out: list = []
+    cdef unsigned char matched
+    while pos <= end:
+        if end - pos >= _RELEASE_GIL_BYTES:
+            with nogil:
+                matched = _re2_match(compiled, text, pos, end, _UNANCHORED, &found, 1)
+        else:
+            matched = _re2_match(compiled, text, pos, end, _UNANCHORED, &found, 1)
+        if not matched:
+            break
+        s = found.data - text.data
+        e = s + <Py_ssize_t> found.length
+        if e > s:
+            out.append((s, e))
+            pos = e
+        else:
+            pos = e + 1  # an empty match: step over it, as finditer does
+    return out
+
+
+def re2_search(object regexp, bytes data, Py_ssize_t start, Py_ssize_t end):
+    """Whether ``regexp`` matches in ``data[start:end]`` taken alone (its edges are the
+    text's edges), as the wrapper's ``Match`` over that slice says; asks RE2 for no
+    span, so it stops at the first match."""
+    cdef const void *compiled = _regexp_of(regexp)
+    cdef _View text
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
+    if start < 0 or end < start or end > n:
+        raise ValueError(f"range [{start}, {end}) is outside the {n} bytes")
+    cdef unsigned char matched
+    text.data = PyBytes_AS_STRING(data) + start
+    text.length = end - start
+    if text.length >= _RELEASE_GIL_BYTES:
+        with nogil:
+            matched = _re2_match(compiled, text, 0, text.length, _UNANCHORED, NULL, 0)
+    else:
+        matched = _re2_match(compiled, text, 0, text.length, _UNANCHORED, NULL, 0)
+    return bool(matched)

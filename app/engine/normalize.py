@@ -14,6 +14,7 @@ import numpy as np
 import re2
 
 from app.engine.native import native_module
+from app.engine.re2_direct import DIRECT
 
 _FOLD = {
     "\u2018": "'",
@@ -65,9 +66,13 @@ def byte_spans(pattern: Any, data: bytes, pos: int = 0, endpos: int | None = Non
     spans, in order: what ``pattern.finditer`` yields, without building a match object
     per match in Python (a third of the rules' time on pages with many matches).
 
-    ``data`` is the context: ``\b`` and ``^``/``$`` look at the bytes around the range."""
-    match = pattern._regexp.Match  # the wrapper's compiled RE2 object
+    ``data`` is the context: ``\b`` and ``^``/``$`` look at the bytes around the range.
+    RE2 is called from C when it can be (``re2_direct``), else through the wrapper."""
     end = len(data) if endpos is None else endpos
+    if DIRECT is not None:
+        spans: list[Any] = DIRECT.re2_spans(pattern._regexp, data, pos, end)
+        return spans
+    match = pattern._regexp.Match  # the wrapper's compiled RE2 object
     out = []
     while pos <= end:
         span = match(_UNANCHORED, data, pos, end)[0]
@@ -182,5 +187,8 @@ class Utf8Index:
     def search(self, pattern: object, start: int, end: int) -> bool:
         """Whether an RE2 ``bytes`` pattern matches in ``text[start:end]``."""
         b0, b1 = self.to_bytes(start, end)
+        if DIRECT is not None:
+            found: bool = DIRECT.re2_search(pattern._regexp, self.data, b0, b1)  # type: ignore[attr-defined]
+            return found
         chunk = self.data[b0:b1]
         return bool(pattern._regexp.Match(_UNANCHORED, chunk, 0, len(chunk))[0] != _NO_MATCH)  # type: ignore[attr-defined]
