@@ -58,3 +58,30 @@ class TopicWords:
 def re2_bind(match_address: int, re2_type: type) -> None: ...
 def re2_spans(regexp: object, data: bytes, pos: int, end: int) -> list[tuple[int, int]]: ...
 def re2_search(regexp: object, data: bytes, start: int, end: int) -> bool: ...
+
+CONTEXT_KEYS: tuple[str, ...]
+CONTEXT_POLICIES: tuple[str, ...]
+VERDICT_CUES: tuple[str, ...]
+
+class ContextPolicies:
+    def __init__(
+        self, rules: list[tuple[int, float, list[tuple[str, str]], object | None]]
+    ) -> None: ...
+
+def context_verdicts(
+    table: ContextPolicies,
+    norm: str,
+    sentences: list[tuple[int, int]],
+    sentence_bytes: list[tuple[int, int]],
+    data: bytes,
+    cues: list[tuple[list[int], list[int]]],
+    breaks: tuple[list[int], list[int]],
+    after_window: int,
+    negation_window: int,
+    quote_reach: int,
+    quote_before: int,
+    downgrade_factor: float,
+    match_starts: list[int],
+    match_ends: list[int],
+    match_rules: list[int],
+) -> list[tuple[int, int, int, float]]: ...

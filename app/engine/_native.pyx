@@ -3,8 +3,9 @@
 times weights, the runs of non-ASCII characters to strip accents from), the rules'
 lexicon pass (a trie of code points walked from word edges), and smaller steps around
 them: offsets mapped in batches, which sentences hold a cue, which rules' matches leave
-their sentence, sentence splitting around Bling Fire's own call, and a sentence's
-fact-topic words.
+their sentence, sentence splitting around Bling Fire's own call, a sentence's
+fact-topic words, RE2 called directly (``re2_direct.py``), and the context verdicts on
+the rules' matches (``Engine._rule_findings``).
 
 Optional: the modules that use it (``features``, ``inference``, ``rules.kinds``,
 ``rules.loader``, ``normalize``, ``context``, ``formats.document``, ``sentences``,
@@ -1137,3 +1138,339 @@ def re2_search(object regexp, bytes data, Py_ssize_t start, Py_ssize_t end):
     else:
         matched = _re2_match(compiled, text, 0, text.length, _UNANCHORED, NULL, 0)
     return bool(matched)
+
+
+# -- context verdicts --------------------------------------------------------------------
+#
+# ``Engine._rule_findings`` in one call: for each raw match, its sentence, each context
+# cue its rule's policy asks about (``DocumentContext.flag``: negation, hedge,
+# attribution), then the rule's exception.  The same questions in the same order as
+# the Python (``context.py``, ``checker.py``), over the same cue hits, which Python
+# finds first; tests compare the two over the corpus and the training data.
+
+cdef enum:  # what a rule's context policy asks about, in ContextPolicies
+    _KEY_NEGATION = 0
+    _KEY_HEDGE = 1
+    _KEY_ATTRIBUTION = 2
+
+cdef enum:
+    _POLICY_IGNORE = 0
+    _POLICY_DOWNGRADE = 1
+    _POLICY_SUPPRESS = 2
+
+cdef enum:  # the cues' hits, in the order context_verdicts is given them
+    _CUE_SCOPE = 0
+    _CUE_BEFORE = 1
+    _CUE_AFTER = 2
+    _CUE_CAUTION = 3
+    _CUE_HEDGE = 4
+    _CUE_CRITICAL = 5
+    _CUE_ATTRIBUTION = 6
+    _N_CUES = 7
+
+CONTEXT_KEYS = ("negation", "hedge", "attribution")
+CONTEXT_POLICIES = ("ignore", "downgrade", "suppress")
+VERDICT_CUES = (
+    "negation_scope", "negation_before", "negation_after", "caution", "hedge", "critical",
+    "attribution",
+)
+
+
+cdef class ContextPolicies:
+    """Each rule's severity (rank), confidence, context policies (in the rule's order)
+    and exception (the wrapper's ``re2._re2.RE2``, or None), by the rule's index."""
+
+    cdef int *severity
+    cdef double *confidence
+    cdef int *keys  # three a rule, -1 past its last
+    cdef int *policies
+    cdef list exceptions
+    cdef Py_ssize_t n
+
+    def __cinit__(self, list rules):
+        cdef Py_ssize_t r, q
+        self.n = len(rules)
+        self.severity = <int *> malloc((self.n + 1) * sizeof(int))
+        self.confidence = <double *> malloc((self.n + 1) * sizeof(double))
+        self.keys = <int *> malloc((3 * self.n + 1) * sizeof(int))
+        self.policies = <int *> malloc((3 * self.n + 1) * sizeof(int))
+        if not (self.severity and self.confidence and self.keys and self.policies):
+            raise MemoryError()
+        self.exceptions = []
+        for r in range(self.n):
+            severity, confidence, context, exception = rules[r]
+            self.severity[r] = severity
+            self.confidence[r] = confidence
+            if len(context) > 3:
+                raise ValueError("at most three context keys a rule")
+            for q in range(3):
+                self.keys[3 * r + q] = -1
+                self.policies[3 * r + q] = _POLICY_IGNORE
+            for q, (key, policy) in enumerate(context):
+                self.keys[3 * r + q] = CONTEXT_KEYS.index(key)
+                self.policies[3 * r + q] = CONTEXT_POLICIES.index(policy)
+            if exception is not None and type(exception) is not _re2_type:
+                raise TypeError("an exception must be the RE2 wrapper's compiled object")
+            self.exceptions.append(exception)
+
+    def __dealloc__(self):
+        free(self.severity)
+        free(self.confidence)
+        free(self.keys)
+        free(self.policies)
+
+
+cdef inline Py_ssize_t _bisect_left(const int64_t *a, Py_ssize_t n, int64_t x) noexcept:
+    cdef Py_ssize_t lo = 0, hi = n, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+cdef inline bint _hit_within(_Ints starts, _Ints ends, int64_t lo, int64_t hi) noexcept:
+    # _Hits.within: a hit lies entirely inside [lo, hi)
+    cdef Py_ssize_t i = _bisect_left(starts.data, starts.n, lo)
+    return i < starts.n and ends.data[i] <= hi
+
+
+cdef inline bint _wordish(Py_UCS4 c) noexcept:
+    # [\w'-] of Python's re (context._WORD)
+    return _is_word(c) or c == u"'" or c == u"-"
+
+
+cdef class _Verdicts:
+    """One document's sentences, cue hits and clause breaks, asked about its matches."""
+
+    cdef _Ints sent_starts, sent_ends, break_starts, break_ends
+    cdef list cue_starts, cue_ends  # _Ints each, in _CUE order
+    cdef signed char *caution  # per sentence: -1 not asked yet, else 0 or 1
+    cdef signed char *critical
+    cdef str norm
+    cdef int kind
+    cdef void *chars
+    cdef Py_ssize_t length, after_window, negation_window, quote_reach, quote_before
+
+    def __cinit__(
+        self, str norm, list sentences, list cues, tuple breaks, Py_ssize_t after_window,
+        Py_ssize_t negation_window, Py_ssize_t quote_reach, Py_ssize_t quote_before,
+    ):
+        cdef Py_ssize_t n = len(sentences), k
+        self.sent_starts = _Ints([s for s, _ in sentences])
+        self.sent_ends = _Ints([e for _, e in sentences])
+        self.break_starts = _Ints(breaks[0])
+        self.break_ends = _Ints(breaks[1])
+        if len(cues) != _N_CUES:
+            raise ValueError(f"expected the hits of {_N_CUES} cues")
+        self.cue_starts = [_Ints(starts) for starts, _ in cues]
+        self.cue_ends = [_Ints(ends) for _, ends in cues]
+        self.caution = <signed char *> malloc(n + 1)
+        self.critical = <signed char *> malloc(n + 1)
+        if self.caution == NULL or self.critical == NULL:
+            raise MemoryError()
+        for k in range(n):
+            self.caution[k] = -1
+            self.critical[k] = -1
+        self.norm = norm
+        self.kind = PyUnicode_KIND(norm)
+        self.chars = PyUnicode_DATA(norm)
+        self.length = len(norm)
+        self.after_window = after_window
+        self.negation_window = negation_window
+        self.quote_reach = quote_reach
+        self.quote_before = quote_before
+
+    def __dealloc__(self):
+        free(self.caution)
+        free(self.critical)
+
+    cdef inline bint _within(self, int cue, int64_t lo, int64_t hi):
+        return _hit_within(self.cue_starts[cue], self.cue_ends[cue], lo, hi)
+
+    cdef bint _in_sentence(self, int cue, Py_ssize_t si):
+        cdef signed char *known = self.caution if cue == _CUE_CAUTION else self.critical
+        if known[si] < 0:
+            known[si] = self._within(cue, self.sent_starts.data[si], self.sent_ends.data[si])
+        return known[si] == 1
+
+    cdef inline void _clause(
+        self, int64_t s_start, int64_t s_end, int64_t m_start, int64_t m_end,
+        int64_t *c_start, int64_t *c_end,
+    ):
+        # DocumentContext.clause
+        cdef Py_ssize_t i = _bisect_right(self.break_ends.data, self.break_ends.n, m_start) - 1
+        cdef Py_ssize_t j = _bisect_left(self.break_starts.data, self.break_starts.n, m_end)
+        c_start[0] = max(s_start, self.break_ends.data[i]) if i >= 0 else s_start
+        c_end[0] = min(s_end, self.break_starts.data[j]) if j < self.break_starts.n else s_end
+        if c_end[0] < m_end:
+            c_end[0] = m_end
+
+    cdef bint _negated(self, Py_ssize_t si, int64_t m_start, int64_t m_end):
+        cdef int64_t s_start = self.sent_starts.data[si], s_end = self.sent_ends.data[si]
+        cdef int64_t c_start, c_end, window_start, k
+        cdef Py_ssize_t words = 0, i
+        cdef _Ints after_starts, after_ends
+        self._clause(s_start, s_end, m_start, m_end, &c_start, &c_end)
+        if self._within(_CUE_SCOPE, c_start, m_start):
+            return True
+        if self._within(_CUE_BEFORE, c_start, m_start):
+            # only in the negation_window words before the match: the start of the
+            # negation_window-th last run of [\w'-] in [c_start, m_start), else c_start
+            window_start = c_start
+            k = m_start - 1
+            while k >= c_start:
+                if _wordish(PyUnicode_READ(self.kind, self.chars, k)) and (
+                    k == c_start or not _wordish(PyUnicode_READ(self.kind, self.chars, k - 1))
+                ):
+                    words += 1
+                    if words == self.negation_window:
+                        window_start = k
+                        break
+                k -= 1
+            if self._within(_CUE_BEFORE, window_start, m_start):
+                return True
+        # _Hits.starting: a hit starts in [m_end, m_end + after_window], ends by c_end
+        after_starts = self.cue_starts[_CUE_AFTER]
+        after_ends = self.cue_ends[_CUE_AFTER]
+        i = _bisect_left(after_starts.data, after_starts.n, m_end)
+        if (
+            i < after_starts.n
+            and after_starts.data[i] <= m_end + self.after_window
+            and after_ends.data[i] <= c_end
+        ):
+            return True
+        return self._in_sentence(_CUE_CAUTION, si)
+
+    cdef bint _hedged(self, Py_ssize_t si, int64_t m_start, int64_t m_end):
+        cdef int64_t s_start = self.sent_starts.data[si], c_start, c_end
+        self._clause(s_start, self.sent_ends.data[si], m_start, m_end, &c_start, &c_end)
+        return self._within(_CUE_HEDGE, s_start, c_end)
+
+    cdef bint _quoted(self, Py_ssize_t si, int64_t m_start, int64_t m_end):
+        # an odd number of '"' from the sentence's start to the match, and one within
+        # quote_reach characters after it
+        cdef Py_ssize_t k, count = 0, stop = min(m_end + self.quote_reach, self.length)
+        for k in range(self.sent_starts.data[si], m_start):
+            if PyUnicode_READ(self.kind, self.chars, k) == u'"':
+                count += 1
+        if count % 2 != 1:
+            return False
+        for k in range(m_end, stop):
+            if PyUnicode_READ(self.kind, self.chars, k) == u'"':
+                return True
+        return False
+
+    cdef bint _attributed(self, Py_ssize_t si, int64_t m_start, int64_t m_end):
+        cdef Py_ssize_t j, n = self.sent_starts.n
+        if self._in_sentence(_CUE_CRITICAL, si):
+            return True
+        if self._within(_CUE_ATTRIBUTION, self.sent_starts.data[si], m_start):
+            return True
+        if not self._quoted(si, m_start, m_end):
+            return False
+        # a critical or cautionary sentence among the two before and the one after
+        for j in range(max(si - self.quote_before, 0), min(si + 2, n)):
+            if j != si and (
+                self._in_sentence(_CUE_CAUTION, j) or self._in_sentence(_CUE_CRITICAL, j)
+            ):
+                return True
+        return False
+
+    cdef bint flag(self, int key, Py_ssize_t si, int64_t m_start, int64_t m_end):
+        if key == _KEY_NEGATION:
+            return self._negated(si, m_start, m_end)
+        if key == _KEY_HEDGE:
+            return self._hedged(si, m_start, m_end)
+        return self._attributed(si, m_start, m_end)
+
+
+def context_verdicts(
+    ContextPolicies table,
+    str norm,
+    list sentences,
+    list sentence_bytes,
+    bytes data,
+    list cues,
+    tuple breaks,
+    Py_ssize_t after_window,
+    Py_ssize_t negation_window,
+    Py_ssize_t quote_reach,
+    Py_ssize_t quote_before,
+    double downgrade_factor,
+    list match_starts,
+    list match_ends,
+    list match_rules,
+):
+    """``(sentence, match, severity rank, confidence)`` of each match (``match_starts[k]``,
+    ``match_ends[k]``, rule index ``match_rules[k]`` in ``table``) that lies in one of
+    ``sentences`` and survives its rule's context policies and exception: cue hits in
+    ``VERDICT_CUES`` order (``(starts, ends)`` each), clause breaks ``(starts, ends)``,
+    exceptions searched in ``data`` over each sentence's ``sentence_bytes`` alone."""
+    cdef _Verdicts v = _Verdicts(
+        norm, sentences, cues, breaks, after_window, negation_window, quote_reach, quote_before
+    )
+    cdef Py_ssize_t n_sent = v.sent_starts.n, k, a, si, r, q
+    cdef int64_t start, end
+    cdef int severity, key, policy
+    cdef double confidence
+    cdef bint dropped
+    cdef object exception
+    cdef const void *compiled
+    cdef _View text
+    cdef unsigned char matched
+    cdef const char *raw = PyBytes_AS_STRING(data)
+    cdef Py_ssize_t n_bytes = PyBytes_GET_SIZE(data)
+    cdef dict excepted = {}
+    out: list = []
+    if len(match_ends) != len(match_starts) or len(match_rules) != len(match_starts):
+        raise ValueError("match starts, ends and rules differ in length")
+    if len(sentence_bytes) != n_sent:
+        raise ValueError("a byte span for each sentence")
+    for k in range(len(match_starts)):
+        start = match_starts[k]
+        end = match_ends[k]
+        a = _bisect_right(v.sent_starts.data, n_sent, start)
+        if a == 0:
+            continue
+        si = a - 1
+        if end > v.sent_ends.data[si]:
+            continue
+        r = match_rules[k]
+        if not 0 <= r < table.n:
+            raise IndexError(f"rule index {r} is not in the table")
+        severity = table.severity[r]
+        confidence = table.confidence[r]
+        dropped = False
+        for q in range(3):
+            key = table.keys[3 * r + q]
+            if key < 0:
+                break
+            policy = table.policies[3 * r + q]
+            if policy == _POLICY_IGNORE or not v.flag(key, si, start, end):
+                continue
+            if policy == _POLICY_SUPPRESS:
+                dropped = True
+                break
+            severity = max(severity - 1, 0)
+            confidence *= downgrade_factor
+        if dropped:
+            continue
+        exception = table.exceptions[r]
+        if exception is not None:
+            cached = excepted.get(r * n_sent + si)
+            if cached is None:
+                compiled = _regexp_of(exception)
+                b0, b1 = sentence_bytes[si]
+                if not 0 <= b0 <= b1 <= n_bytes:
+                    raise ValueError(f"sentence bytes [{b0}, {b1}) outside the text")
+                text.data = raw + <Py_ssize_t> b0
+                text.length = <Py_ssize_t> b1 - <Py_ssize_t> b0
+                matched = _re2_match(compiled, text, 0, text.length, _UNANCHORED, NULL, 0)
+                cached = excepted[r * n_sent + si] = bool(matched)
+            if cached:
+                continue
+        out.append((si, k, severity, confidence))
+    return out

@@ -29,7 +29,14 @@ from typing import Protocol
 import numpy as np
 
 from app import __version__
-from app.engine.context import ContextCues, DocumentContext, load_context_cues
+from app.engine.context import (
+    NEGATION_WINDOW,
+    QUOTE_REACH,
+    QUOTE_WINDOW_BEFORE,
+    ContextCues,
+    DocumentContext,
+    load_context_cues,
+)
 from app.engine.facts import FactBase, load_facts
 from app.engine.finding import (
     CATEGORIES,
@@ -43,6 +50,7 @@ from app.engine.finding import (
 from app.engine.formats import Document, line_starts, parse
 from app.engine.model import Model, load_model
 from app.engine.normalize import Utf8Index, has_lone_surrogate, normalize
+from app.engine.re2_direct import DIRECT
 from app.engine.risk import document_findings, risk_of
 from app.engine.rules.kinds import Match, compile_re2
 from app.engine.rules.loader import RuleSet, load_rules
@@ -147,6 +155,22 @@ class Engine:
         self.model: Model | None = model
         if self.model is None and use_model and model_dir is not None:
             self.model = load_model(model_dir)
+        # the rules' context policies and exceptions for the C extension's verdicts
+        # (it searches exceptions with RE2 itself, so only where re2_direct is bound)
+        self._rule_index = {rule_id: k for k, rule_id in enumerate(self.rules.rules)}
+        self._verdicts: object | None = None
+        if DIRECT is not None:
+            self._verdicts = DIRECT.ContextPolicies(
+                [
+                    (
+                        severity_rank(c.rule.severity),
+                        c.rule.confidence,
+                        list(c.rule.context.items()),
+                        c.exceptions[0]._regexp if c.exceptions else None,
+                    )
+                    for c in self.rules.rules.values()
+                ]
+            )
 
     @property
     def versions(self) -> dict[str, str]:
@@ -272,6 +296,8 @@ class Engine:
     ) -> list[tuple[int, Match, Severity, float]]:
         """(sentence index, match, severity, confidence) for each of the rules' raw matches
         in the document that survives context."""
+        if self._verdicts is not None:
+            return self._verdicts_in_c(p, matches) if matches else []
         out = []
         ctx = p.ctx
         excepted: dict[tuple[str, int], bool] = {}
@@ -305,6 +331,32 @@ class Engine:
                     continue
             out.append((si, m, severity, confidence))
         return out
+
+    def _verdicts_in_c(
+        self, p: _Prepared, matches: list[Match]
+    ) -> list[tuple[int, Match, Severity, float]]:
+        """What the loop of :meth:`_rule_findings` gives, from the C extension: the same
+        questions, in the same order, about the same cue hits (found here first)."""
+        ctx = p.ctx
+        index = self._rule_index
+        found = DIRECT.context_verdicts(
+            self._verdicts,
+            p.norm,
+            p.sentences,
+            p.index.spans_to_bytes(p.sentences),
+            p.index.data,
+            [(h.starts, h.ends) for h in map(ctx.hits.__getitem__, DIRECT.VERDICT_CUES)],
+            ctx._clause_breaks(),
+            ctx.after_window,
+            NEGATION_WINDOW,
+            QUOTE_REACH,
+            QUOTE_WINDOW_BEFORE,
+            DOWNGRADE_FACTOR,
+            [m.start for m in matches],
+            [m.end for m in matches],
+            [index[m.rule.id] for m in matches],
+        )
+        return [(si, matches[k], SEVERITIES[sev], conf) for si, k, sev, conf in found]
 
     def _report(
         self,

@@ -14,6 +14,10 @@ what they do to that rule's finding.
   "ads promised") or framed critically ("so-called", "beware", "misleading"),
   or it stands in quotation marks next to sentences that criticise it
   ("Language to look out for: "Clinically proven." Ask: which trial?").
+
+The engine asks these questions of every raw match in the C extension
+(``_native.context_verdicts``) when it can, over the cue hits found here; the
+methods below are its twin, and the tests compare the two.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ CUE_KEYS = (
 _NATIVE = native_module()
 NEGATION_WINDOW = 10  # words before the match a negation cue may stand in
 QUOTE_WINDOW_BEFORE = 2  # sentences before a quoted claim that may frame it critically
+QUOTE_REACH = 400  # characters after a quoted claim its closing quotation mark may be in
 
 
 class ContextCues:
@@ -249,7 +254,8 @@ class DocumentContext:
         """The match stands inside double quotation marks (normalised to ``"``) in its sentence."""
         norm = self.norm
         return (
-            norm.count('"', s_start, m_start) % 2 == 1 and norm.find('"', m_end, m_end + 400) >= 0
+            norm.count('"', s_start, m_start) % 2 == 1
+            and norm.find('"', m_end, m_end + QUOTE_REACH) >= 0
         )
 
     def critical_near(self, sentences: list[tuple[int, int]], index: int) -> bool:

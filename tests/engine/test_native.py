@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.engine.checker import Engine
 from app.engine.facts import load_facts
 from app.engine.features import TfidfFeatures
 from app.engine.inference import CompiledModel
@@ -267,3 +268,108 @@ def test_weighting_beyond_the_counts_it_knows(model: CompiledModel) -> None:
         np.zeros(1, np.int64), np.zeros(1, np.int64), np.array([5000]), model.features.idf,
         model.features._tf, True, 1,
     ) is None  # fmt: skip
+
+
+# -- context verdicts (Engine._rule_findings in C) --------------------------------------
+
+
+@functools.cache
+def _engine() -> Engine:
+    return Engine(MODEL_DIR)
+
+
+verdicts = pytest.mark.skipif(
+    _engine()._verdicts is None, reason="the verdicts need the extension and re2_direct"
+)
+
+
+def _both_verdicts(engine: Engine, text: str, fmt: str = "text") -> tuple[object, object]:
+    """``_rule_findings`` of ``text`` from the C extension and from the Python loop."""
+    p = engine._prepare(text, fmt)
+    matches = engine.rules.find(p.index, p.doc.blocks, p.sentences)
+    in_c = engine._rule_findings(p, matches)
+    kept = engine._verdicts
+    engine._verdicts = None
+    try:
+        in_python = engine._rule_findings(p, matches)
+    finally:
+        engine._verdicts = kept
+    return in_c, in_python
+
+
+@verdicts
+def test_context_verdicts_of_every_training_sentence_page_and_rule_example() -> None:
+    engine = _engine()
+    sentences = [item.text for item in load_sentences(ROOT / "training_data")]
+    # sentences in runs of five, so quoted claims meet their neighbours' cautions
+    texts = [" ".join(sentences[k : k + 5]) for k in range(0, len(sentences), 5)]
+    texts += [p.read_text("utf-8") for p in sorted(CORPUS.glob("*.txt"))]
+    for c in engine.rules.rules.values():
+        texts += [
+            t.replace("<marker>", "").replace("</marker>", "")
+            for t in (*c.rule.examples.flag, *c.rule.examples.passing)
+        ]
+    kept = 0
+    for text in texts:
+        in_c, in_python = _both_verdicts(engine, text)
+        assert in_c == in_python, text
+        kept += len(in_c)
+    assert kept > 1000
+
+
+_CLAIMS = [
+    "stem cells cure arthritis",
+    "our exosome therapy is 100% safe",
+    "FDA-approved stem cell treatment",
+    "book your consultation today",
+    "treats over 80 conditions",
+]
+_AROUND = [
+    "not",
+    "no",
+    "not only",
+    "there is no evidence that",
+    "has not been shown",
+    "may",
+    "clinics claim",
+    "so-called",
+    "beware:",
+    "but",
+    "; however,",
+    '"',
+    "(",
+    ")",
+    "the FDA warns that",
+    "one two three four five six seven eight nine ten eleven",
+    ".",
+    "!",
+    "é",
+    "\n\n",
+]
+
+
+@verdicts
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_CLAIMS + _AROUND), min_size=1, max_size=14))
+def test_context_verdicts_of_claims_among_cues(pieces: list[str]) -> None:
+    in_c, in_python = _both_verdicts(_engine(), " ".join(pieces))
+    assert in_c == in_python
+
+
+@verdicts
+def test_context_verdicts_refuse_inconsistent_input() -> None:
+    assert native is not None
+    with pytest.raises(TypeError):
+        native.ContextPolicies([(1, 0.9, [("negation", "suppress")], "not an RE2 object")])
+    with pytest.raises(ValueError):
+        native.ContextPolicies([(1, 0.9, [("tone", "suppress")], None)])
+    table = native.ContextPolicies([(1, 0.9, [("negation", "suppress")], None)])
+    args = ("stem cells cure", [(0, 15)], [(0, 15)], b"stem cells cure", [([], [])] * 7, ([], []))
+    numbers = (60, 10, 400, 2, 0.6)
+    assert native.context_verdicts(table, *args, *numbers, [0], [15], [0]) == [(0, 0, 1, 0.9)]
+    with pytest.raises(ValueError):
+        native.context_verdicts(table, *args, *numbers, [0], [15, 3], [0])
+    with pytest.raises(IndexError):
+        native.context_verdicts(table, *args, *numbers, [0], [15], [1])
+    with pytest.raises(ValueError):
+        native.context_verdicts(table, *args[:4], [([], [])] * 6, args[5], *numbers, [], [], [])
