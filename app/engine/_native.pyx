@@ -696,6 +696,17 @@ cdef inline Py_ssize_t _bisect_right(const int64_t *a, Py_ssize_t n, int64_t x) 
     return lo
 
 
+cdef inline Py_ssize_t _bisect_left(const int64_t *a, Py_ssize_t n, int64_t x) noexcept:
+    cdef Py_ssize_t lo = 0, hi = n, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 cdef inline Py_ssize_t _to_source(
     const int64_t *text_starts, const int64_t *source_starts, Py_ssize_t runs, Py_ssize_t i
 ) noexcept:
@@ -723,6 +734,12 @@ cdef class _Ints:
 
     def __dealloc__(self):
         free(self.data)
+
+
+cdef inline bint _hit_within(_Ints starts, _Ints ends, int64_t lo, int64_t hi) noexcept:
+    # _Hits.within: a hit lies entirely inside [lo, hi)
+    cdef Py_ssize_t i = _bisect_left(starts.data, starts.n, lo)
+    return i < starts.n and ends.data[i] <= hi
 
 
 def spans_to_source(list text_starts, list source_starts, list spans):
@@ -782,17 +799,10 @@ def within_each(list starts, list ends, list spans):
     after ``lo`` ends by ``hi`` (hits of one scan never overlap, so their ends are sorted
     too; ``_Hits.within`` of ``app.engine.context``)."""
     cdef _Ints st = _Ints(starts), en = _Ints(ends)
-    cdef Py_ssize_t n = st.n, lo, hi, a, b, mid
+    cdef Py_ssize_t lo, hi
     out: list = []
     for lo, hi in spans:
-        a, b = 0, n
-        while a < b:  # bisect_left
-            mid = (a + b) >> 1
-            if st.data[mid] < lo:
-                a = mid + 1
-            else:
-                b = mid
-        out.append(a < n and en.data[a] <= hi)
+        out.append(_hit_within(st, en, lo, hi))
     return out
 
 
@@ -1218,23 +1228,6 @@ cdef class ContextPolicies:
         free(self.confidence)
         free(self.keys)
         free(self.policies)
-
-
-cdef inline Py_ssize_t _bisect_left(const int64_t *a, Py_ssize_t n, int64_t x) noexcept:
-    cdef Py_ssize_t lo = 0, hi = n, mid
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if a[mid] < x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-cdef inline bint _hit_within(_Ints starts, _Ints ends, int64_t lo, int64_t hi) noexcept:
-    # _Hits.within: a hit lies entirely inside [lo, hi)
-    cdef Py_ssize_t i = _bisect_left(starts.data, starts.n, lo)
-    return i < starts.n and ends.data[i] <= hi
 
 
 cdef inline bint _wordish(Py_UCS4 c) noexcept:

@@ -55,40 +55,23 @@ def _address() -> int:
         return 0
 
 
-def _wrapper_spans(regexp: Any, data: bytes, pos: int, end: int) -> list[tuple[int, int]]:
-    anchor = re2._re2.RE2.Anchor.UNANCHORED
-    out = []
-    while pos <= end:
-        s, e = regexp.Match(anchor, data, pos, end)[0]
-        if s < 0:
-            break
-        if e > s:
-            out.append((s, e))
-            pos = e
-        else:
-            pos = e + 1
-    return out
-
-
 def _agrees(native: Any) -> bool:
-    """Whether the direct calls answer as the wrapper does on the probes."""
-    anchor = re2._re2.RE2.Anchor.UNANCHORED
+    """Whether the direct calls answer as the wrapper's own ``finditer`` and ``search``
+    do on the probes."""
     for source, text in _PROBES:
         for case_sensitive in (True, False):
             options = re2.Options()
             options.case_sensitive = case_sensitive
-            regexp = re2.compile(source, options)._regexp
+            pattern = re2.compile(source, options)
             n = len(text)
             for pos, end in ((0, n), (1, n), (0, n - 1), (3, n - 3), (n, n)):
                 if not 0 <= pos <= end:
                     continue
-                if native.re2_spans(regexp, text, pos, end) != _wrapper_spans(
-                    regexp, text, pos, end
-                ):
+                spans = [m.span() for m in pattern.finditer(text, pos, end) if m.end() > m.start()]
+                if native.re2_spans(pattern._regexp, text, pos, end) != spans:
                     return False
-                chunk = text[pos:end]
-                found = regexp.Match(anchor, chunk, 0, len(chunk))[0][0] >= 0
-                if native.re2_search(regexp, text, pos, end) != found:
+                found = pattern.search(text[pos:end]) is not None
+                if native.re2_search(pattern._regexp, text, pos, end) != found:
                     return False
     return True
 

@@ -11,6 +11,7 @@ import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.engine import normalize as normalize_module
 from app.engine import re2_direct
 from app.engine.context import _CLAUSE_BREAK, load_context_cues
 from app.engine.facts import load_facts
@@ -116,13 +117,27 @@ def test_spans_and_search_agree_on_any_text_and_range(
 
 
 @bound
-def test_byte_spans_and_search_use_it() -> None:
+def test_byte_spans_and_search_go_through_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert DIRECT is not None
+    asked: list[str] = []
+
+    class Spy:
+        def re2_spans(self, *args: Any) -> Any:
+            asked.append("spans")
+            return DIRECT.re2_spans(*args)
+
+        def re2_search(self, *args: Any) -> Any:
+            asked.append("search")
+            return DIRECT.re2_search(*args)
+
+    monkeypatch.setattr(normalize_module, "DIRECT", Spy())
     pattern = compile_re2(rb"\bcures?\b", "test")
     data = b"it cures; a cure, incurable"
     assert byte_spans(pattern, data) == [(3, 8), (12, 16)]
     assert byte_spans(pattern, data, 4) == [(12, 16)]
     index = Utf8Index("it cures; a cure, incurable")
     assert index.search(pattern, 0, 8) and not index.search(pattern, 17, 27)
+    assert asked == ["spans", "spans", "search", "search"]
 
 
 @bound
