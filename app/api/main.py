@@ -18,6 +18,7 @@ from app.api.middleware import BodyGuard, RequestLog
 from app.api.responses import FastJSONResponse
 from app.api.routes import check, languagetool, meta
 from app.core.config import Settings, get_settings
+from app.core.heap import release_traceback, settle
 from app.core.logging import configure_logging
 from app.engine import Engine, ModelError
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 log.error("model refused", extra={"detail": str(exc)})
                 raise
         e: Engine = app.state.engine
+        settle()  # the engine's objects out of the collector's scans (app/core/heap.py)
         log.info(
             "ready",
             extra={
@@ -82,19 +84,23 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             }
             for e in errors
         ]
+        release_traceback(exc)
         return FastJSONResponse({"detail": detail, "message": message}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         cause = exc.__cause__
         if exc.status_code == 400 and isinstance(cause, UnicodeDecodeError):
-            return FastJSONResponse(
+            response: Response = FastJSONResponse(
                 {
                     "detail": f"request body is not valid UTF-8 ({cause.reason} at byte {cause.start})"
                 },
                 status_code=400,
             )
-        return await http_exception_handler(request, exc)
+        else:
+            response = await http_exception_handler(request, exc)
+        release_traceback(exc)
+        return response
 
     app.include_router(check.router)
     app.include_router(meta.router)

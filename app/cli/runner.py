@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from app.core.heap import settle
 from app.engine import CheckOptions, Engine, ModelError, Report, RuleError
 
 CHUNK_MIN_BYTES = 16_000
@@ -114,9 +115,11 @@ class Progress:
 def local_engine(model_dir: Path, use_model: bool) -> Engine:
     """The engine of this process (loaded once, reused by later in-process runs)."""
     try:
-        return Engine(model_dir=model_dir, use_model=use_model)
+        engine = Engine(model_dir=model_dir, use_model=use_model)
     except (ModelError, RuleError, OSError) as exc:
         raise CheckFailed(f"cannot load the engine: {exc}") from None
+    settle()
+    return engine
 
 
 _WORKER_ENGINE: Engine | None = None
@@ -129,6 +132,8 @@ def _init_worker(model_dir: Path, use_model: bool) -> None:
         _WORKER_ENGINE = Engine(model_dir=model_dir, use_model=use_model)
     except (ModelError, RuleError, OSError) as exc:
         _WORKER_ERROR = f"cannot load the engine: {exc}"
+        return
+    settle()
 
 
 def _check_in_worker(chunk: Chunk) -> list[tuple[int, Report]]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from app.core.heap import settle
 from app.engine import Engine, Report
 from app.scan.partition import Partition
 from app.scan.readers import Page
@@ -69,6 +70,7 @@ def get_engine(spec: EngineSpec) -> Engine:
 
                 model_dir = get_settings().model_dir
             engine = Engine(model_dir=model_dir, use_model=spec.use_model)
+            settle()
             _ENGINES[key] = engine
             _LOADS[f"use_model={spec.use_model} model_dir={spec.model_dir}"] += 1
         return engine

@@ -6,14 +6,19 @@ service answers normally afterwards.
 
 from __future__ import annotations
 
+import gc
+import json
 from collections.abc import Iterator
 
 import pytest
+from fastapi.exceptions import RequestValidationError
 from fastapi.testclient import TestClient
+from starlette.exceptions import HTTPException
 
 from app.api.main import create_app
 from app.core.config import Settings
 from app.engine import Engine
+from app.engine.checker import CheckTimeout
 
 CLAIM = "Our stem cell injections are completely safe and have no side effects."
 
@@ -116,3 +121,36 @@ def test_odd_but_valid_text_is_checked(limited: TestClient) -> None:
         assert r.status_code == 200, (text, r.text)
         for f in r.json()["findings"]:
             assert text[f["start"] : f["end"]] == f["text"]
+
+
+@pytest.mark.parametrize(
+    ("timeout", "body", "status"),
+    [
+        (30.0, b'{"text": "caf\xe9 ' + b"x" * 1000 + b'"}', 400),
+        (30.0, b'{"text": "' + b"x" * 1000, 422),
+        (1e-9, json.dumps({"text": CLAIM * 20}).encode(), 503),
+    ],
+)
+def test_refusals_keep_nothing_for_the_garbage_collector(
+    rules_engine: Engine, timeout: float, body: bytes, status: int
+) -> None:
+    """A refused request's error, its cause and their frames (which hold the body, or the
+    check's documents) are freed when it is answered, not left in a reference cycle
+    until a collection (which the service makes rarely: app/core/heap.py)."""
+    refused = (UnicodeDecodeError, json.JSONDecodeError, HTTPException)
+    refused += (RequestValidationError, CheckTimeout)
+    with TestClient(create_app(Settings(request_timeout_s=timeout), engine=rules_engine)) as c:
+        c.post("/check", content=body, headers={"content-type": "application/json"})
+        gc.collect()
+        gc.disable()
+        gc.set_debug(gc.DEBUG_SAVEALL)  # what a collection finds stays in gc.garbage
+        try:
+            r = c.post("/check", content=body, headers={"content-type": "application/json"})
+            gc.collect()
+            left = [type(o).__name__ for o in gc.garbage if isinstance(o, refused)]
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+            gc.enable()
+    assert r.status_code == status, r.text
+    assert left == []

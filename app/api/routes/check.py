@@ -16,6 +16,7 @@ from app.api.responses import FastJSONResponse, error
 from app.api.running import check_many
 from app.api.schemas import BatchRequest, BatchResponse, CheckRequest, CheckResponse, ErrorResponse
 from app.core.config import Settings
+from app.core.heap import release_traceback
 from app.engine import Engine, Report
 from app.engine.checker import CheckTimeout
 
@@ -78,7 +79,8 @@ async def _run(
             deadline,
             settings.inline_check_chars,
         )
-    except CheckTimeout:
+    except CheckTimeout as exc:
+        release_traceback(exc)
         return error(
             503,
             f"the check took longer than the limit of {settings.request_timeout_s:g} s; "
