@@ -41,6 +41,7 @@ from app.engine.facts import FactBase, load_facts
 from app.engine.finding import (
     CATEGORIES,
     SEVERITIES,
+    Fact,
     Finding,
     Report,
     Severity,
@@ -91,6 +92,9 @@ class CheckTimeout(RuntimeError):
 
 _FINDING_ORDER = operator.attrgetter("start", "end", "category", "id")
 MODEL_STRONG = 0.85  # a model finding at or above this keeps its category's severity
+# (facts, contradicted fact ids, message, rule page) of a rule and a sentence's topic words
+_Cited = tuple[tuple[Fact, ...], tuple[str, ...], str, str | None]
+_CITED_KEPT = 8192  # such entries remembered (a few thousand over a large site)
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,7 @@ class Engine:
         # the rules' context policies and exceptions for the C extension's verdicts
         # (it searches exceptions with RE2 itself, so only where re2_direct is bound)
         self._rule_index = {rule_id: k for k, rule_id in enumerate(self.rules.rules)}
+        self._cited: dict[tuple[str, frozenset[str]], _Cited] = {}
         self._verdicts: object | None = None
         if DIRECT is not None:
             self._verdicts = DIRECT.ContextPolicies(
@@ -457,13 +462,14 @@ class Engine:
         if words is None:
             s, e = p.sentences[d.si]
             words = p.topics[d.si] = self.facts.topic_words(p.norm, s, e)
-        citation = self.facts.cite_topics(d.category, d.rule_facts, words)
-        message = d.message
-        if citation.contradicts:
-            message = self._contradiction_message(message, citation.contradicts)
+        # the citation, message and rule page depend on the rule (or the model's
+        # category) and the sentence's topic words only: remembered by those
+        cited = self._cited.get((d.id, words))
+        if cited is None:
+            cited = self._cite(d, words)
+        facts, contradicts, message, help_url = cited
         line = bisect.bisect_right(starts, d.start)
         end_line = bisect.bisect_right(starts, max(d.end - 1, d.start))
-        category = self.rules.categories.get(d.category)
         # positional, in Finding's field order (a third faster than keywords, per finding)
         return make_finding(
             d.id,
@@ -480,12 +486,30 @@ class Engine:
             d.suggestion,
             "rule" if d.source == "rule" else "model",
             min(max(d.confidence, 0.0), 1.0),
-            citation.facts,
-            citation.contradicts,
+            facts,
+            contradicts,
             d.sentence_start,
             d.sentence_end,
+            help_url,
+        )
+
+    def _cite(self, d: _Draft, words: frozenset[str]) -> _Cited:
+        """What :meth:`_finding` remembers for ``d``'s rule and topic words."""
+        citation = self.facts.cite_topics(d.category, d.rule_facts, words)
+        message = d.message
+        if citation.contradicts:
+            message = self._contradiction_message(message, citation.contradicts)
+        category = self.rules.categories.get(d.category)
+        cited = (
+            citation.facts,
+            citation.contradicts,
+            message,
             category.help_url if category is not None else None,
         )
+        if len(self._cited) >= _CITED_KEPT:
+            self._cited.clear()
+        self._cited[(d.id, words)] = cited
+        return cited
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019 (the engine lives as long as the process)
     def _contradiction_message(self, message: str, contradicts: tuple[str, ...]) -> str:
