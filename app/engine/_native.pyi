@@ -85,3 +85,20 @@ def context_verdicts(
     match_ends: list[int],
     match_rules: list[int],
 ) -> list[tuple[int, int, int, float]]: ...
+def merged_drafts(
+    raw_si: list[int],
+    raw_kind: list[int],
+    raw_severity: list[int],
+    raw_confidence: list[float],
+    raw_sources: list[tuple[int, int]],
+    sentence_sources: list[tuple[int, int]],
+    proba: object | None,
+    thresholds: object,
+    kind_category: list[int],
+    category_order: list[int],
+    category_severity: list[int],
+    caution: list[bool],
+    model_strong: float,
+    keep_category: list[bool],
+    min_severity: int,
+) -> list[tuple[int, int, float, int, int, int]]: ...

@@ -1467,3 +1467,181 @@ def context_verdicts(
                 continue
         out.append((si, k, severity, confidence))
     return out
+
+
+# -- the report's drafts: merged and filtered ----------------------------------------
+
+
+cdef struct _Draft:
+    Py_ssize_t order  # where it was made: the merge's sort is stable
+    int kind  # a rule's index, or n_rules + the model's category
+    int category  # index into CATEGORIES
+    int category_rank  # the category id's place among the ids, sorted
+    int severity  # rank: 0 suggestion, 1 warning, 2 error
+    bint rule  # a rule's, not the model's
+    double confidence
+    int64_t start
+    int64_t end
+    Py_ssize_t si
+
+
+cdef inline void _draft(
+    _Draft *d, Py_ssize_t order, Py_ssize_t kind, Py_ssize_t category, int category_rank,
+    int severity, bint rule, double confidence, int64_t start, int64_t end, Py_ssize_t si,
+) noexcept:
+    d.order = order
+    d.kind = <int> kind
+    d.category = <int> category
+    d.category_rank = category_rank
+    d.severity = severity
+    d.rule = rule
+    d.confidence = confidence
+    d.start = start
+    d.end = end
+    d.si = si
+
+
+cdef int _by_category_start_end(const void *a, const void *b) noexcept nogil:
+    # (category id, start, -end), then the order made in: Engine._merge's stable sort
+    cdef const _Draft *x = <const _Draft *> a
+    cdef const _Draft *y = <const _Draft *> b
+    if x.category_rank != y.category_rank:
+        return -1 if x.category_rank < y.category_rank else 1
+    if x.start != y.start:
+        return -1 if x.start < y.start else 1
+    if x.end != y.end:
+        return -1 if x.end > y.end else 1
+    if x.order != y.order:
+        return -1 if x.order < y.order else 1
+    return 0
+
+
+cdef inline bint _better(const _Draft *f, const _Draft *last) noexcept:
+    # max((last, f), key=(severity, from a rule, length, confidence)) is f: strictly greater
+    if f.severity != last.severity:
+        return f.severity > last.severity
+    if f.rule != last.rule:
+        return f.rule > last.rule
+    if f.end - f.start != last.end - last.start:
+        return f.end - f.start > last.end - last.start
+    return f.confidence > last.confidence
+
+
+def merged_drafts(
+    list raw_si,
+    list raw_kind,
+    list raw_severity,
+    list raw_confidence,
+    list raw_sources,
+    list sentence_sources,
+    object proba,
+    const double[::1] thresholds,
+    list kind_category,
+    list category_order,
+    list category_severity,
+    list caution,
+    double model_strong,
+    list keep_category,
+    int min_severity,
+):
+    """What ``Engine._report`` makes of a page's rule findings and the model's
+    probabilities, up to the findings: its drafts (each rule finding's confidence read
+    with the model's probability for its sentence and category; each category the
+    model finds in a sentence no rule finding of it covers and that is no caution),
+    merged (``Engine._merge``: one a category and overlapping span, the most severe,
+    then a rule's, the longest, the most confident) and kept by the categories
+    (``keep_category``) and the minimum severity rank.  Each as ``(kind, severity,
+    confidence, start, end, sentence index)``, in merged order; a kind is a rule's
+    index (``kind_category`` gives each rule's category), or the number of rules plus
+    a category's index for the model's."""
+    cdef Py_ssize_t n_raw = len(raw_si), n_sent = len(sentence_sources)
+    cdef Py_ssize_t n_cat = len(category_order), n_rules = len(kind_category)
+    cdef Py_ssize_t k, si, c, n = 0, m
+    cdef int64_t start, end
+    cdef const double[:, ::1] p
+    cdef bint scored = proba is not None
+    cdef double pm, conf
+    cdef int sev, cat, kind
+    cdef _Draft *drafts = NULL
+    cdef unsigned char *covered = NULL
+    cdef int *order = NULL
+    if len(raw_kind) != n_raw or len(raw_severity) != n_raw or len(raw_confidence) != n_raw:
+        raise ValueError("raw findings' fields differ in length")
+    if len(raw_sources) != n_raw:
+        raise ValueError("a source span for each raw finding")
+    if len(category_severity) != n_cat or len(keep_category) != n_cat:
+        raise ValueError("categories' tables differ in length")
+    if len(caution) != n_sent:
+        raise ValueError("a caution flag for each sentence")
+    if scored:
+        p = proba
+        if p.shape[0] != n_sent or p.shape[1] != n_cat or thresholds.shape[0] != n_cat:
+            raise ValueError("probabilities: a row a sentence, a column a category")
+    out: list = []
+    try:
+        drafts = <_Draft *> malloc((n_raw + (n_sent * n_cat if scored else 0) + 1) * sizeof(_Draft))
+        covered = <unsigned char *> calloc(n_sent * n_cat + 1, 1)
+        order = <int *> malloc((n_cat + 1) * sizeof(int))
+        if drafts == NULL or covered == NULL or order == NULL:
+            raise MemoryError()
+        for c in range(n_cat):
+            order[c] = category_order[c]
+        for k in range(n_raw):
+            si = raw_si[k]
+            kind = raw_kind[k]
+            if not 0 <= si < n_sent or not 0 <= kind < n_rules:
+                raise IndexError("a raw finding's sentence or rule is out of range")
+            cat = kind_category[kind]
+            if not 0 <= cat < n_cat:
+                raise IndexError(f"rule {kind}'s category is out of range")
+            covered[si * n_cat + cat] = 1
+        for k in range(n_raw):
+            si = raw_si[k]
+            kind = raw_kind[k]
+            cat = kind_category[kind]
+            conf = raw_confidence[k]
+            if scored:
+                pm = p[si, cat]
+                conf = (conf if conf >= pm else pm) if pm >= 0.5 * thresholds[cat] else conf * 0.9
+            start, end = raw_sources[k]
+            _draft(&drafts[n], n, kind, cat, order[cat], raw_severity[k], True, conf, start, end, si)
+            n += 1
+        if scored:
+            for si in range(n_sent):
+                for c in range(n_cat):
+                    if not p[si, c] >= thresholds[c] or covered[si * n_cat + c] or caution[si]:
+                        continue
+                    sev = category_severity[c]
+                    if sev < 0:
+                        continue
+                    conf = p[si, c]
+                    if conf < model_strong and sev == 2:
+                        sev = 1
+                    start, end = sentence_sources[si]
+                    _draft(&drafts[n], n, n_rules + c, c, order[c], sev, False, conf, start, end, si)
+                    n += 1
+        qsort(drafts, n, sizeof(_Draft), _by_category_start_end)
+        m = 0  # the merged drafts, in place
+        for k in range(n):
+            if m and drafts[m - 1].category == drafts[k].category and drafts[k].start < drafts[m - 1].end:
+                conf = drafts[m - 1].confidence
+                if drafts[k].confidence > conf:
+                    conf = drafts[k].confidence
+                if _better(&drafts[k], &drafts[m - 1]):
+                    drafts[m - 1] = drafts[k]
+                drafts[m - 1].confidence = conf
+            else:
+                drafts[m] = drafts[k]
+                m += 1
+        for k in range(m):
+            if drafts[k].severity < min_severity or not keep_category[drafts[k].category]:
+                continue
+            out.append((
+                drafts[k].kind, drafts[k].severity, drafts[k].confidence,
+                drafts[k].start, drafts[k].end, drafts[k].si,
+            ))
+    finally:
+        free(drafts)
+        free(covered)
+        free(order)
+    return out

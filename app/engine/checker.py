@@ -50,6 +50,7 @@ from app.engine.finding import (
 )
 from app.engine.formats import Document, line_starts, parse
 from app.engine.model import Model, load_model
+from app.engine.native import native_module
 from app.engine.normalize import Utf8Index, has_lone_surrogate, normalize
 from app.engine.re2_direct import DIRECT
 from app.engine.risk import document_findings, risk_of
@@ -95,6 +96,12 @@ MODEL_STRONG = 0.85  # a model finding at or above this keeps its category's sev
 # (facts, contradicted fact ids, message, rule page) of a rule and a sentence's topic words
 _Cited = tuple[tuple[Fact, ...], tuple[str, ...], str, str | None]
 _CITED_KEPT = 8192  # such entries remembered (a few thousand over a large site)
+# what a finding of a kind (a rule, or the model's category) says: id, category,
+# message, suggestion, the rule's facts, and its source ("rule" or "model")
+_Kind = tuple[str, str, str, str, tuple[str, ...], str]
+_SEVERITY_RANK = {s: k for k, s in enumerate(SEVERITIES)}
+_NO_THRESHOLDS = np.zeros(len(CATEGORIES))
+_NATIVE = native_module()
 
 
 @dataclass(frozen=True)
@@ -163,6 +170,28 @@ class Engine:
         # (it searches exceptions with RE2 itself, so only where re2_direct is bound)
         self._rule_index = {rule_id: k for k, rule_id in enumerate(self.rules.rules)}
         self._cited: dict[tuple[str, frozenset[str]], _Cited] = {}
+        # what the C extension's merged_drafts reads: each rule's category, each
+        # category's place among the sorted ids and its model findings' severity, and
+        # what a finding of each kind (a rule, then the model's categories) says
+        self._merged_drafts = getattr(_NATIVE, "merged_drafts", None)
+        column = {c: i for i, c in enumerate(CATEGORIES)}
+        self._kind_category = [column[c.rule.category] for c in self.rules.rules.values()]
+        self._category_rank = [sorted(CATEGORIES).index(c) for c in CATEGORIES]
+        self._category_severity = [
+            severity_rank(cat.default_severity) if cat is not None else -1
+            for cat in map(self.rules.categories.get, CATEGORIES)
+        ]
+        self._kinds: list[_Kind | None] = [
+            (c.rule.id, c.rule.category, c.rule.message, c.rule.suggestion, c.rule.facts, "rule")
+            for c in self.rules.rules.values()
+        ]
+        for category in CATEGORIES:
+            cat = self.rules.categories.get(category)
+            self._kinds.append(
+                (f"model.{category}", category, cat.message, cat.suggestion, (), "model")
+                if cat is not None
+                else None
+            )
         self._verdicts: object | None = None
         if DIRECT is not None:
             self._verdicts = DIRECT.ContextPolicies(
@@ -370,38 +399,17 @@ class Engine:
         proba: np.ndarray | None,
         opts: CheckOptions,
     ) -> Report:
-        # the model's probability for each (sentence, category) pair a rule covers
-        covered: dict[tuple[int, str], float] = {}
-        half_threshold: dict[str, float] = {}
-        if proba is not None and self.model is not None:
-            rows = proba.tolist()  # numbers read one at a time: lists, not numpy
-            half_threshold = {
-                c: 0.5 * t for c, t in zip(CATEGORIES, self.model.thresholds.tolist(), strict=True)
-            }
-            column = {c: i for i, c in enumerate(CATEGORIES)}
-            for si, m, _, _ in raw:
-                category = m.rule.category
-                covered[(si, category)] = rows[si][column[category]]
         sources = p.doc.spans_to_source(p.sentences)
         match_sources = p.doc.spans_to_source([(m.start, m.end) for _, m, _, _ in raw])
-        drafts: list[_Draft] = []
-        for (si, m, severity, confidence), (start, end) in zip(raw, match_sources, strict=True):
-            rule = m.rule
-            pm = covered.get((si, rule.category))
-            if pm is not None:
-                confidence = (
-                    max(confidence, pm) if pm >= half_threshold[rule.category] else confidence * 0.9
-                )
-            drafts.append(
-                _Draft(
-                    rule.id, rule.category, severity, "rule", confidence, start, end,
-                    *sources[si], si, rule.message, rule.suggestion, rule.facts,
-                )
-            )  # fmt: skip
         caution = p.ctx.caution_flags(p.sentences)
-        if proba is not None and self.model is not None:
-            drafts.extend(self._model_findings(p, proba, set(covered), sources, caution))
-        findings, suppressed = self._filter(p, self._merge(drafts), opts)
+        if self._merged_drafts is not None and _plain(opts):
+            findings, suppressed = self._drafted_in_c(
+                p, raw, proba, sources, match_sources, caution, opts
+            )
+        else:
+            findings, suppressed = self._drafted(
+                p, raw, proba, sources, match_sources, caution, opts
+            )
         flagged = {f.sentence_start for f in findings}
         cautions = sum(
             1
@@ -425,6 +433,97 @@ class Engine:
             },
             versions=self.versions,
         )
+
+    def _drafted_in_c(
+        self,
+        p: _Prepared,
+        raw: list[tuple[int, Match, Severity, float]],
+        proba: np.ndarray | None,
+        sources: list[tuple[int, int]],
+        match_sources: list[tuple[int, int]],
+        caution: list[bool],
+        opts: CheckOptions,
+    ) -> tuple[list[Finding], int]:
+        """What :meth:`_drafted` gives, for options that only choose categories and a
+        minimum severity: the drafts made, merged and kept in the C extension (the same
+        steps on the same numbers), then the findings of those kept."""
+        assert self._merged_drafts is not None
+        index = self._rule_index
+        scored = proba is not None and self.model is not None
+        merged = self._merged_drafts(
+            [si for si, _, _, _ in raw],
+            [index[m.rule.id] for _, m, _, _ in raw],
+            [_SEVERITY_RANK[sev] for _, _, sev, _ in raw],
+            [conf for _, _, _, conf in raw],
+            match_sources,
+            sources,
+            proba if scored else None,
+            np.ascontiguousarray(self.model.thresholds, dtype=np.float64)
+            if scored and self.model is not None
+            else _NO_THRESHOLDS,
+            self._kind_category,
+            self._category_rank,
+            self._category_severity,
+            caution,
+            MODEL_STRONG,
+            [opts.categories is None or c in opts.categories for c in CATEGORIES],
+            severity_rank(opts.min_severity),
+        )
+        starts = line_starts(p.doc.source)
+        kinds = self._kinds
+        out: list[Finding] = []
+        for kind, sev, confidence, start, end, si in merged:
+            ident, category, message, suggestion, rule_facts, source = kinds[kind]
+            s_start, s_end = sources[si]
+            out.append(
+                self._build(
+                    p, ident, category, message, suggestion, rule_facts, source,
+                    SEVERITIES[sev], confidence, start, end, s_start, s_end, si, starts,
+                )
+            )  # fmt: skip
+        return self._finish(p, out, starts, opts)
+
+    def _drafted(
+        self,
+        p: _Prepared,
+        raw: list[tuple[int, Match, Severity, float]],
+        proba: np.ndarray | None,
+        sources: list[tuple[int, int]],
+        match_sources: list[tuple[int, int]],
+        caution: list[bool],
+        opts: CheckOptions,
+    ) -> tuple[list[Finding], int]:
+        """The findings of a page's rule findings and the model's probabilities, and how
+        many inline directives hid: drafts, merged, kept by the options, cited."""
+        # the model's probability for each (sentence, category) pair a rule covers
+        covered: dict[tuple[int, str], float] = {}
+        half_threshold: dict[str, float] = {}
+        if proba is not None and self.model is not None:
+            rows = proba.tolist()  # numbers read one at a time: lists, not numpy
+            half_threshold = {
+                c: 0.5 * t for c, t in zip(CATEGORIES, self.model.thresholds.tolist(), strict=True)
+            }
+            column = {c: i for i, c in enumerate(CATEGORIES)}
+            for si, m, _, _ in raw:
+                category = m.rule.category
+                covered[(si, category)] = rows[si][column[category]]
+        drafts: list[_Draft] = []
+        for (si, m, severity, confidence), (start, end) in zip(raw, match_sources, strict=True):
+            rule = m.rule
+            pm = covered.get((si, rule.category))
+            if pm is not None:
+                confidence = (
+                    max(confidence, pm) if pm >= half_threshold[rule.category] else confidence * 0.9
+                )
+            drafts.append(
+                _Draft(
+                    rule.id, rule.category, severity, "rule", confidence, start, end,
+                    *sources[si], si, rule.message, rule.suggestion, rule.facts,
+                )
+            )  # fmt: skip
+        if proba is not None and self.model is not None:
+            drafts.extend(self._model_findings(p, proba, set(covered), sources, caution))
+        return self._filter(p, self._merge(drafts), opts)
 
     def _model_findings(
         self,
@@ -456,59 +555,88 @@ class Engine:
             )  # fmt: skip
 
     def _finding(self, p: _Prepared, d: _Draft, severity: Severity, starts: list[int]) -> Finding:
-        """The finding a draft that survived merging and the options becomes: cited,
-        with its text, lines and columns."""
-        words = p.topics.get(d.si)
+        """The finding a draft that survived merging and the options becomes."""
+        return self._build(
+            p, d.id, d.category, d.message, d.suggestion, d.rule_facts, d.source, severity,
+            d.confidence, d.start, d.end, d.sentence_start, d.sentence_end, d.si, starts,
+        )  # fmt: skip
+
+    def _build(
+        self,
+        p: _Prepared,
+        ident: str,
+        category: str,
+        message: str,
+        suggestion: str,
+        rule_facts: tuple[str, ...],
+        source: str,
+        severity: Severity,
+        confidence: float,
+        start: int,
+        end: int,
+        sentence_start: int,
+        sentence_end: int,
+        si: int,
+        starts: list[int],
+    ) -> Finding:
+        """A finding, cited, with its text, lines and columns."""
+        words = p.topics.get(si)
         if words is None:
-            s, e = p.sentences[d.si]
-            words = p.topics[d.si] = self.facts.topic_words(p.norm, s, e)
+            s, e = p.sentences[si]
+            words = p.topics[si] = self.facts.topic_words(p.norm, s, e)
         # the citation, message and rule page depend on the rule (or the model's
         # category) and the sentence's topic words only: remembered by those
-        cited = self._cited.get((d.id, words))
+        cited = self._cited.get((ident, words))
         if cited is None:
-            cited = self._cite(d, words)
+            cited = self._cite(ident, category, rule_facts, message, words)
         facts, contradicts, message, help_url = cited
-        line = bisect.bisect_right(starts, d.start)
-        end_line = bisect.bisect_right(starts, max(d.end - 1, d.start))
+        line = bisect.bisect_right(starts, start)
+        end_line = bisect.bisect_right(starts, max(end - 1, start))
         # positional, in Finding's field order (a third faster than keywords, per finding)
         return make_finding(
-            d.id,
-            d.category,
+            ident,
+            category,
             severity,
             message,
-            d.start,
-            d.end,
+            start,
+            end,
             line,
-            d.start - starts[line - 1] + 1,
+            start - starts[line - 1] + 1,
             end_line,
-            d.end - starts[end_line - 1] + 1,
-            p.doc.source[d.start : d.end],
-            d.suggestion,
-            "rule" if d.source == "rule" else "model",
-            min(max(d.confidence, 0.0), 1.0),
+            end - starts[end_line - 1] + 1,
+            p.doc.source[start:end],
+            suggestion,
+            "rule" if source == "rule" else "model",
+            min(max(confidence, 0.0), 1.0),
             facts,
             contradicts,
-            d.sentence_start,
-            d.sentence_end,
+            sentence_start,
+            sentence_end,
             help_url,
         )
 
-    def _cite(self, d: _Draft, words: frozenset[str]) -> _Cited:
-        """What :meth:`_finding` remembers for ``d``'s rule and topic words."""
-        citation = self.facts.cite_topics(d.category, d.rule_facts, words)
-        message = d.message
+    def _cite(
+        self,
+        ident: str,
+        category: str,
+        rule_facts: tuple[str, ...],
+        message: str,
+        words: frozenset[str],
+    ) -> _Cited:
+        """What :meth:`_build` remembers for a rule (or the model's category) and topic words."""
+        citation = self.facts.cite_topics(category, rule_facts, words)
         if citation.contradicts:
             message = self._contradiction_message(message, citation.contradicts)
-        category = self.rules.categories.get(d.category)
+        cat = self.rules.categories.get(category)
         cited = (
             citation.facts,
             citation.contradicts,
             message,
-            category.help_url if category is not None else None,
+            cat.help_url if cat is not None else None,
         )
         if len(self._cited) >= _CITED_KEPT:
             self._cited.clear()
-        self._cited[(d.id, words)] = cited
+        self._cited[(ident, words)] = cited
         return cited
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019 (the engine lives as long as the process)
@@ -551,11 +679,31 @@ class Engine:
             sev = keep(d)
             if sev is not None:
                 out.append(self._finding(p, d, sev, starts))
+        return self._finish(p, out, starts, opts)
+
+    @staticmethod
+    def _finish(
+        p: _Prepared, findings: list[Finding], starts: list[int], opts: CheckOptions
+    ) -> tuple[list[Finding], int]:
+        """The findings the inline directives leave (and how many they hid), in order."""
         suppressed = 0
         if opts.honor_directives and p.doc.directives:
-            out, suppressed = apply_directives(out, p.doc.directives, p.doc.source, starts)
-        out.sort(key=_FINDING_ORDER)
-        return out, suppressed
+            findings, suppressed = apply_directives(
+                findings, p.doc.directives, p.doc.source, starts
+            )
+        findings.sort(key=_FINDING_ORDER)
+        return findings, suppressed
+
+
+def _plain(opts: CheckOptions) -> bool:
+    """The options choose categories and a minimum severity at most (what the C
+    extension's merged_drafts applies; :class:`OptionFilter` applies the rest)."""
+    return (
+        opts.enabled_rules is None
+        and not opts.disabled_rules
+        and not opts.severity_overrides
+        and not any(a.strip() for a in opts.allowed_phrases)
+    )
 
 
 @dataclass(slots=True)

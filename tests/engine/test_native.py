@@ -16,13 +16,14 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.engine.checker import Engine
+from app.engine.checker import CheckOptions, Engine
 from app.engine.facts import load_facts
 from app.engine.features import TfidfFeatures
+from app.engine.finding import SEVERITIES
 from app.engine.inference import CompiledModel
 from app.engine.native import native_module
 from app.engine.normalize import is_word_char, normalize
-from app.engine.rules.kinds import Lexicon
+from app.engine.rules.kinds import Lexicon, Match
 from app.training.data import load_sentences
 from tests.conftest import CORPUS, MODEL_DIR, ROOT
 from tests.engine.test_features import EDGE_CASES
@@ -373,3 +374,114 @@ def test_context_verdicts_refuse_inconsistent_input() -> None:
         native.context_verdicts(table, *args, *numbers, [0], [15], [1])
     with pytest.raises(ValueError):
         native.context_verdicts(table, *args[:4], [([], [])] * 6, args[5], *numbers, [], [], [])
+
+
+drafts = pytest.mark.skipif(
+    getattr(native, "merged_drafts", None) is None, reason="app.engine._native was not built"
+)
+
+
+@functools.cache
+def _rules_engine() -> Engine:
+    return Engine(use_model=False)
+
+
+def _both_reports(engine: Engine, items: list[tuple[str, str]], opts: CheckOptions) -> None:
+    """The reports of ``items`` with the drafts merged in C and in Python are equal."""
+    kept = engine._merged_drafts
+    try:
+        in_c = [r.to_dict() for r in engine.check_many(items, opts)]
+        engine._merged_drafts = None
+        in_python = [r.to_dict() for r in engine.check_many(items, opts)]
+    finally:
+        engine._merged_drafts = kept
+    assert in_c == in_python, items
+
+
+_OPTIONS = [
+    CheckOptions(),
+    CheckOptions(min_severity="warning"),
+    CheckOptions(categories=frozenset({"absolute-safety", "testimonial", "call-to-action"})),
+    CheckOptions(min_severity="error", categories=frozenset({"efficacy-overclaim"})),
+]
+
+
+@drafts
+def test_merged_drafts_give_the_reports_of_every_page_and_training_sentence() -> None:
+    sentences = [item.text for item in load_sentences(ROOT / "training_data")]
+    texts = [" ".join(sentences[k : k + 5]) for k in range(0, len(sentences), 5)]
+    texts += [p.read_text("utf-8") for p in sorted(CORPUS.glob("*.txt"))]
+    for engine in (_engine(), _rules_engine()):
+        assert engine._merged_drafts is not None
+        for k, text in enumerate(texts):
+            _both_reports(engine, [(text, "text")], _OPTIONS[k % len(_OPTIONS)])
+        _both_reports(engine, [(t, "markdown") for t in texts[:48]], CheckOptions())
+
+
+@drafts
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(_CLAIMS + _AROUND), min_size=1, max_size=14),
+    st.sampled_from(_OPTIONS),
+)
+def test_merged_drafts_of_claims_among_cues(pieces: list[str], opts: CheckOptions) -> None:
+    _both_reports(_engine(), [(" ".join(pieces), "text")], opts)
+
+
+@drafts
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),  # sentence
+            st.integers(0, 40),  # start
+            st.integers(1, 30),  # length
+            st.integers(0, 5),  # rule
+            st.integers(0, 2),  # severity
+            st.sampled_from([0.5, 0.7, 0.9, 0.95]),
+        ),
+        max_size=12,
+    ),
+    st.lists(st.sampled_from([0.0, 0.3, 0.5, 0.8, 0.9, 0.99]), min_size=32, max_size=32),
+)
+def test_merged_drafts_merge_ties_as_python_does(
+    raw: list[tuple[int, int, int, int, int, float]], cells: list[float]
+) -> None:
+    """Overlapping drafts of one category with equal severities, lengths and
+    confidences, rules' and the model's: the C merge keeps what Engine._merge keeps."""
+    engine = _engine()
+    p = engine._prepare("One claim here. Two claims. Three claims now. Four.", "text")
+    assert len(p.sentences) == 4
+    rules = [c.rule for c in engine.rules.rules.values() if c.rule.category == "absolute-safety"]
+    raw_findings = [
+        (si, Match(start, start + length, rules[r % len(rules)]), SEVERITIES[sev], conf)
+        for si, start, length, r, sev, conf in raw
+    ]
+    proba = np.array(cells, dtype=np.float64).reshape(4, 8)
+    sources = p.doc.spans_to_source(p.sentences)
+    match_sources = [(m.start, m.end) for _, m, _, _ in raw_findings]
+    caution = [False, True, False, False]
+    for opts in _OPTIONS:
+        args = (p, raw_findings, proba, sources, match_sources, caution, opts)
+        in_c, _ = engine._drafted_in_c(*args)
+        in_python, _ = engine._drafted(*args)
+        assert [f.to_dict() for f in in_c] == [f.to_dict() for f in in_python]
+
+
+@drafts
+def test_merged_drafts_refuse_inconsistent_input() -> None:
+    assert native is not None
+    thresholds = np.full(8, 0.5)
+    table = ([0], [0, 1, 2, 3, 4, 5, 6, 7], [2] * 8, [False], 0.85, [True] * 8, 0)
+    one = ([0], [0], [2], [0.9], [(0, 5)], [(0, 10)], None, thresholds)
+    assert native.merged_drafts(*one, *table) == [(0, 2, 0.9, 0, 5, 0)]
+    with pytest.raises(ValueError):  # a field short
+        native.merged_drafts([0], [0], [2], [], [(0, 5)], [(0, 10)], None, thresholds, *table)
+    with pytest.raises(IndexError):  # no such rule
+        native.merged_drafts([0], [3], [2], [0.9], [(0, 5)], [(0, 10)], None, thresholds, *table)
+    with pytest.raises(IndexError):  # no such sentence
+        native.merged_drafts([1], [0], [2], [0.9], [(0, 5)], [(0, 10)], None, thresholds, *table)
+    with pytest.raises(ValueError):  # probabilities of another shape
+        native.merged_drafts(*one[:6], np.zeros((2, 8)), thresholds, *table)
+    with pytest.raises(ValueError):  # a caution flag a sentence
+        native.merged_drafts(*one, [0], table[1], table[2], [], 0.85, table[5], 0)
