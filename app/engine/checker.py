@@ -457,7 +457,7 @@ class Engine:
             [conf for _, _, _, conf in raw],
             match_sources,
             sources,
-            proba if scored else None,
+            np.ascontiguousarray(proba, dtype=np.float64) if scored else None,
             np.ascontiguousarray(self.model.thresholds, dtype=np.float64)
             if scored and self.model is not None
             else _NO_THRESHOLDS,

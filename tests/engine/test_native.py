@@ -25,7 +25,7 @@ from app.engine.native import native_module
 from app.engine.normalize import is_word_char, normalize
 from app.engine.rules.kinds import Lexicon, Match
 from app.training.data import load_sentences
-from tests.conftest import CORPUS, MODEL_DIR, ROOT
+from tests.conftest import CORPUS, MODEL_DIR, ROOT, corpus_text
 from tests.engine.test_features import EDGE_CASES
 
 native = native_module()
@@ -485,3 +485,30 @@ def test_merged_drafts_refuse_inconsistent_input() -> None:
         native.merged_drafts(*one[:6], np.zeros((2, 8)), thresholds, *table)
     with pytest.raises(ValueError):  # a caution flag a sentence
         native.merged_drafts(*one, [0], table[1], table[2], [], 0.85, table[5], 0)
+
+
+@drafts
+def test_merged_drafts_read_probabilities_in_any_memory_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A model (the scikit-learn pipeline's fallback, say) may answer in Fortran order, or
+    in float32: the drafts are read from a C-ordered float64 copy, not refused."""
+    engine = _engine()
+    text = corpus_text("004")
+    assert engine.model is not None
+    expected = engine.check(text).to_dict()
+    scores = engine.model.predict_proba
+    for reorder in (np.asfortranarray, lambda a: a.astype(np.float32)):
+        monkeypatch.setattr(
+            engine.model, "predict_proba", lambda texts, r=reorder: r(scores(texts))
+        )
+        got = engine.check(text).to_dict()
+        if reorder is np.asfortranarray:
+            assert got == expected
+        else:  # float32 probabilities are other numbers: the same as the Python path's
+            kept = engine._merged_drafts
+            engine._merged_drafts = None
+            try:
+                assert got == engine.check(text).to_dict()
+            finally:
+                engine._merged_drafts = kept
