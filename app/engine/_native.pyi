@@ -102,3 +102,18 @@ def merged_drafts(
     keep_category: list[bool],
     min_severity: int,
 ) -> list[tuple[int, int, float, int, int, int]]: ...
+def built_findings(
+    merged: list[tuple[int, int, float, int, int, int]],
+    kinds: list[object],
+    sources: list[tuple[int, int]],
+    starts: list[int],
+    source_text: str,
+    norm: str,
+    sentences: list[tuple[int, int]],
+    topics: dict[int, frozenset[str]],
+    topic_words: object,
+    cited: dict[object, object],
+    cite: object,
+    make_finding: object,
+    severities: tuple[str, ...],
+) -> list[object]: ...

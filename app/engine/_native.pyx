@@ -1645,3 +1645,63 @@ def merged_drafts(
         free(covered)
         free(order)
     return out
+
+
+def built_findings(
+    list merged,
+    list kinds,
+    list sources,
+    list starts,
+    str source_text,
+    str norm,
+    list sentences,
+    dict topics,
+    object topic_words,
+    dict cited,
+    object cite,
+    object make_finding,
+    tuple severities,
+):
+    """``Engine._build`` of each of ``merged_drafts``' drafts: the finding, cited (the
+    sentence's topic words in ``topics``, found by ``topic_words`` when missing; the
+    citation in ``cited``, made by ``cite`` when missing), with its text, lines and
+    columns (``starts``: where each line of ``source_text`` starts)."""
+    cdef Py_ssize_t n_lines = len(starts), k, line, end_line, si
+    cdef int64_t start, end
+    cdef double confidence
+    cdef int64_t *line_at = <int64_t *> malloc((n_lines + 1) * sizeof(int64_t))
+    if line_at == NULL:
+        raise MemoryError()
+    out: list = []
+    try:
+        for k in range(n_lines):
+            line_at[k] = starts[k]
+        if n_lines == 0 or line_at[0] != 0:
+            raise ValueError("line starts must begin at 0")
+        for item in merged:
+            kind, sev, confidence, start, end, si = item
+            ident, category, message, suggestion, rule_facts, source = kinds[kind]
+            s_start, s_end = sources[si]
+            words = topics.get(si)
+            if words is None:
+                s, e = sentences[si]
+                words = topics[si] = topic_words(norm, s, e)
+            found = cited.get((ident, words))
+            if found is None:
+                found = cite(ident, category, rule_facts, message, words)
+            facts, contradicts, message, help_url = found
+            line = _bisect_right(line_at, n_lines, start)
+            end_line = _bisect_right(line_at, n_lines, end - 1 if end - 1 > start else start)
+            if confidence < 0.0:
+                confidence = 0.0
+            elif confidence > 1.0:
+                confidence = 1.0
+            out.append(make_finding(
+                ident, category, severities[sev], message, start, end,
+                line, start - line_at[line - 1] + 1, end_line, end - line_at[end_line - 1] + 1,
+                source_text[start:end], suggestion, source, confidence, facts, contradicts,
+                s_start, s_end, help_url,
+            ))
+    finally:
+        free(line_at)
+    return out

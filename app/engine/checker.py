@@ -174,6 +174,7 @@ class Engine:
         # category's place among the sorted ids and its model findings' severity, and
         # what a finding of each kind (a rule, then the model's categories) says
         self._merged_drafts = getattr(_NATIVE, "merged_drafts", None)
+        self._built_findings = getattr(_NATIVE, "built_findings", None)  # _build's twin
         column = {c: i for i, c in enumerate(CATEGORIES)}
         self._kind_category = [column[c.rule.category] for c in self.rules.rules.values()]
         self._category_rank = [sorted(CATEGORIES).index(c) for c in CATEGORIES]
@@ -470,6 +471,13 @@ class Engine:
             severity_rank(opts.min_severity),
         )
         starts = line_starts(p.doc.source)
+        if self._built_findings is not None:
+            built: list[Finding] = self._built_findings(
+                merged, self._kinds, sources, starts, p.doc.source, p.norm, p.sentences,
+                p.topics, self.facts.topic_words, self._cited, self._cite, make_finding,
+                SEVERITIES,
+            )  # fmt: skip
+            return self._finish(p, built, starts, opts)
         kinds = self._kinds
         out: list[Finding] = []
         for kind, sev, confidence, start, end, si in merged:

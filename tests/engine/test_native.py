@@ -512,3 +512,13 @@ def test_merged_drafts_read_probabilities_in_any_memory_order(
                 assert got == engine.check(text).to_dict()
             finally:
                 engine._merged_drafts = kept
+
+
+@drafts
+def test_built_findings_refuse_line_starts_that_do_not_begin_at_zero() -> None:
+    assert native is not None
+    rest = ("", "", [], {}, None, {}, None, None, ("suggestion",))
+    assert native.built_findings([], [], [], [0], *rest) == []
+    for starts in ([], [5]):
+        with pytest.raises(ValueError):
+            native.built_findings([], [], [], starts, *rest)
