@@ -170,11 +170,11 @@ class Engine:
         # (it searches exceptions with RE2 itself, so only where re2_direct is bound)
         self._rule_index = {rule_id: k for k, rule_id in enumerate(self.rules.rules)}
         self._cited: dict[tuple[str, frozenset[str]], _Cited] = {}
-        # what the C extension's merged_drafts reads: each rule's category, each
-        # category's place among the sorted ids and its model findings' severity, and
-        # what a finding of each kind (a rule, then the model's categories) says
-        self._merged_drafts = getattr(_NATIVE, "merged_drafts", None)
-        self._built_findings = getattr(_NATIVE, "built_findings", None)  # _build's twin
+        # the C extension's twins of _drafted and _build (merged_drafts, built_findings),
+        # and what they read: each rule's category, each category's place among the
+        # sorted ids and its model findings' severity, and what a finding of each kind
+        # (a rule, then the model's categories) says
+        self._native_report = _NATIVE if hasattr(_NATIVE, "merged_drafts") else None
         column = {c: i for i, c in enumerate(CATEGORIES)}
         self._kind_category = [column[c.rule.category] for c in self.rules.rules.values()]
         self._category_rank = [sorted(CATEGORIES).index(c) for c in CATEGORIES]
@@ -403,7 +403,7 @@ class Engine:
         sources = p.doc.spans_to_source(p.sentences)
         match_sources = p.doc.spans_to_source([(m.start, m.end) for _, m, _, _ in raw])
         caution = p.ctx.caution_flags(p.sentences)
-        if self._merged_drafts is not None and _plain(opts):
+        if self._native_report is not None and _plain(opts):
             findings, suppressed = self._drafted_in_c(
                 p, raw, proba, sources, match_sources, caution, opts
             )
@@ -448,19 +448,20 @@ class Engine:
         """What :meth:`_drafted` gives, for options that only choose categories and a
         minimum severity: the drafts made, merged and kept in the C extension (the same
         steps on the same numbers), then the findings of those kept."""
-        assert self._merged_drafts is not None
+        native = self._native_report
+        assert native is not None
         index = self._rule_index
-        scored = proba is not None and self.model is not None
-        merged = self._merged_drafts(
+        model = self.model if proba is not None else None  # the probabilities' model
+        merged = native.merged_drafts(
             [si for si, _, _, _ in raw],
             [index[m.rule.id] for _, m, _, _ in raw],
             [_SEVERITY_RANK[sev] for _, _, sev, _ in raw],
             [conf for _, _, _, conf in raw],
             match_sources,
             sources,
-            np.ascontiguousarray(proba, dtype=np.float64) if scored else None,
-            np.ascontiguousarray(self.model.thresholds, dtype=np.float64)
-            if scored and self.model is not None
+            np.ascontiguousarray(proba, dtype=np.float64) if model is not None else None,
+            np.ascontiguousarray(model.thresholds, dtype=np.float64)
+            if model is not None
             else _NO_THRESHOLDS,
             self._kind_category,
             self._category_rank,
@@ -471,25 +472,12 @@ class Engine:
             severity_rank(opts.min_severity),
         )
         starts = line_starts(p.doc.source)
-        if self._built_findings is not None:
-            built: list[Finding] = self._built_findings(
-                merged, self._kinds, sources, starts, p.doc.source, p.norm, p.sentences,
-                p.topics, self.facts.topic_words, self._cited, self._cite, make_finding,
-                SEVERITIES,
-            )  # fmt: skip
-            return self._finish(p, built, starts, opts)
-        kinds = self._kinds
-        out: list[Finding] = []
-        for kind, sev, confidence, start, end, si in merged:
-            ident, category, message, suggestion, rule_facts, source = kinds[kind]
-            s_start, s_end = sources[si]
-            out.append(
-                self._build(
-                    p, ident, category, message, suggestion, rule_facts, source,
-                    SEVERITIES[sev], confidence, start, end, s_start, s_end, si, starts,
-                )
-            )  # fmt: skip
-        return self._finish(p, out, starts, opts)
+        built: list[Finding] = native.built_findings(
+            merged, self._kinds, sources, starts, p.doc.source, p.norm, p.sentences,
+            p.topics, self.facts.topic_words, self._cited, self._cite, make_finding,
+            SEVERITIES,
+        )  # fmt: skip
+        return self._finish(p, built, starts, opts)
 
     def _drafted(
         self,
@@ -561,13 +549,6 @@ class Engine:
                 f"model.{category}", category, sev, "model", conf, *sources[si], *sources[si],
                 si, cat.message, cat.suggestion, (),
             )  # fmt: skip
-
-    def _finding(self, p: _Prepared, d: _Draft, severity: Severity, starts: list[int]) -> Finding:
-        """The finding a draft that survived merging and the options becomes."""
-        return self._build(
-            p, d.id, d.category, d.message, d.suggestion, d.rule_facts, d.source, severity,
-            d.confidence, d.start, d.end, d.sentence_start, d.sentence_end, d.si, starts,
-        )  # fmt: skip
 
     def _build(
         self,
@@ -686,7 +667,12 @@ class Engine:
         for d in drafts:
             sev = keep(d)
             if sev is not None:
-                out.append(self._finding(p, d, sev, starts))
+                built = self._build(
+                    p, d.id, d.category, d.message, d.suggestion, d.rule_facts, d.source,
+                    sev, d.confidence, d.start, d.end, d.sentence_start, d.sentence_end,
+                    d.si, starts,
+                )  # fmt: skip
+                out.append(built)
         return self._finish(p, out, starts, opts)
 
     @staticmethod

@@ -388,13 +388,13 @@ def _rules_engine() -> Engine:
 
 def _both_reports(engine: Engine, items: list[tuple[str, str]], opts: CheckOptions) -> None:
     """The reports of ``items`` with the drafts merged in C and in Python are equal."""
-    kept = engine._merged_drafts
+    kept = engine._native_report
     try:
         in_c = [r.to_dict() for r in engine.check_many(items, opts)]
-        engine._merged_drafts = None
+        engine._native_report = None
         in_python = [r.to_dict() for r in engine.check_many(items, opts)]
     finally:
-        engine._merged_drafts = kept
+        engine._native_report = kept
     assert in_c == in_python, items
 
 
@@ -412,7 +412,7 @@ def test_merged_drafts_give_the_reports_of_every_page_and_training_sentence() ->
     texts = [" ".join(sentences[k : k + 5]) for k in range(0, len(sentences), 5)]
     texts += [p.read_text("utf-8") for p in sorted(CORPUS.glob("*.txt"))]
     for engine in (_engine(), _rules_engine()):
-        assert engine._merged_drafts is not None
+        assert engine._native_report is not None
         for k, text in enumerate(texts):
             _both_reports(engine, [(text, "text")], _OPTIONS[k % len(_OPTIONS)])
         _both_reports(engine, [(t, "markdown") for t in texts[:48]], CheckOptions())
@@ -506,12 +506,12 @@ def test_merged_drafts_read_probabilities_in_any_memory_order(
         if reorder is np.asfortranarray:
             assert got == expected
         else:  # float32 probabilities are other numbers: the same as the Python path's
-            kept = engine._merged_drafts
-            engine._merged_drafts = None
+            kept = engine._native_report
+            engine._native_report = None
             try:
                 assert got == engine.check(text).to_dict()
             finally:
-                engine._merged_drafts = kept
+                engine._native_report = kept
 
 
 @drafts
