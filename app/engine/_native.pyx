@@ -1091,26 +1091,41 @@ def re2_bind(size_t match_address, object re2_type):
     _re2_type = re2_type if match_address else None
 
 
-cdef inline const void *_regexp_of(object regexp) except NULL:
-    if _re2_match == NULL:
-        raise RuntimeError("RE2 is not bound (re2_bind)")
-    if type(regexp) is not _re2_type:
-        raise TypeError(f"expected the RE2 wrapper's compiled object, got {type(regexp)!r}")
+cdef inline const void *_value_of(object obj, object bound_type, str what) except NULL:
+    """The C++ object a pybind11 instance of ``bound_type`` holds (None: not bound)."""
+    if bound_type is None:
+        raise RuntimeError(f"RE2's {what} are not bound")
+    if type(obj) is not bound_type:
+        raise TypeError(f"expected the RE2 wrapper's {what}, got {type(obj)!r}")
     # pybind11's instance: PyObject_HEAD, then the value pointer (simple layout)
-    return (<void **> ((<char *> <PyObject *> regexp) + sizeof(PyObject)))[0]
+    return (<void **> ((<char *> <PyObject *> obj) + sizeof(PyObject)))[0]
+
+
+cdef inline const void *_regexp_of(object regexp) except NULL:
+    return _value_of(regexp, _re2_type, "compiled expressions")
 
 
 def re2_spans(object regexp, bytes data, Py_ssize_t pos, Py_ssize_t end):
     """``normalize.byte_spans``: the non-empty matches of ``regexp`` (``re2._re2.RE2``) in
     ``data[pos:end]``, as byte spans, in order, ``data`` as the context."""
     cdef const void *compiled = _regexp_of(regexp)
-    cdef _View text, found
-    cdef Py_ssize_t s, e
+    cdef _View text
     text.data = PyBytes_AS_STRING(data)
     text.length = PyBytes_GET_SIZE(data)
     if pos < 0 or end < pos or end > <Py_ssize_t> text.length:
         raise ValueError(f"range [{pos}, {end}) is outside the {text.length} bytes")
     out: list = []
+    _spans_into(compiled, text, pos, end, 0, out)
+    return out
+
+
+cdef int _spans_into(
+    const void *compiled, _View text, Py_ssize_t pos, Py_ssize_t end, Py_ssize_t shift, list out
+) except -1:
+    """The non-empty matches of ``compiled`` in ``text[pos:end]`` (``text`` as the
+    context), appended to ``out`` as byte spans moved by ``shift``."""
+    cdef _View found
+    cdef Py_ssize_t s, e
     cdef unsigned char matched
     while pos <= end:
         if end - pos >= _RELEASE_GIL_BYTES:
@@ -1123,11 +1138,11 @@ def re2_spans(object regexp, bytes data, Py_ssize_t pos, Py_ssize_t end):
         s = found.data - text.data
         e = s + <Py_ssize_t> found.length
         if e > s:
-            out.append((s, e))
+            out.append((shift + s, shift + e))
             pos = e
         else:
             pos = e + 1  # an empty match: step over it, as finditer does
-    return out
+    return 0
 
 
 def re2_search(object regexp, bytes data, Py_ssize_t start, Py_ssize_t end):
@@ -1148,6 +1163,187 @@ def re2_search(object regexp, bytes data, Py_ssize_t start, Py_ssize_t end):
     else:
         matched = _re2_match(compiled, text, 0, text.length, _UNANCHORED, NULL, 0)
     return bool(matched)
+
+
+# RE2's sets, called from C the same way: ``bool RE2::Set::Match(string_view text,
+# std::vector<int> *v, ErrorInfo *error_info) const``.  The wrapper's ``re2._re2.Set``
+# holds its ``RE2::Set`` as its only member, so the instance's value pointer is the
+# set's.  RE2 fills the vector (libstdc++'s: three pointers, all NULL when empty) with
+# ``operator new``; it is given back with ``operator delete``.
+
+cdef struct _IntVector:
+    int *begin
+    int *end
+    int *capacity
+
+ctypedef unsigned char (*_SetMatchFn)(
+    const void *pattern_set, _View text, _IntVector *matches, int *error_kind
+) noexcept nogil
+ctypedef void (*_DeleteFn)(void *) noexcept nogil
+
+cdef _SetMatchFn _re2_set_match = NULL
+cdef _DeleteFn _cxx_delete = NULL
+cdef object _set_type = None
+
+
+def re2_bind_set(size_t match_address, size_t delete_address, object set_type):
+    """Call ``re2::RE2::Set::Match`` (with its ``ErrorInfo``) at ``match_address`` for
+    objects of ``set_type`` (the wrapper's ``re2._re2.Set``), and free what it fills with
+    ``operator delete`` at ``delete_address``; 0 turns it off."""
+    global _re2_set_match, _cxx_delete, _set_type
+    if not (match_address and delete_address):
+        match_address = delete_address = 0
+    _re2_set_match = <_SetMatchFn> match_address
+    _cxx_delete = <_DeleteFn> delete_address
+    _set_type = set_type if match_address else None
+
+
+cdef inline const void *_set_of(object pattern_set) except NULL:
+    return _value_of(pattern_set, _set_type, "sets")
+
+
+cdef inline void _vector_free(_IntVector *v) noexcept:
+    if v.begin != NULL:
+        _cxx_delete(v.begin)
+    v.begin = v.end = v.capacity = NULL
+
+
+cdef inline int _set_match(
+    const void *compiled, _View text, _IntVector *found
+) noexcept:
+    """The set's answer over ``text`` taken alone into ``found``: 1 when some pattern
+    matches, 0 when none does, -1 when RE2 could not answer (its automaton out of
+    memory; the wrapper says no match then)."""
+    cdef int kind = 0
+    cdef unsigned char matched
+    if text.length >= _RELEASE_GIL_BYTES:
+        with nogil:
+            matched = _re2_set_match(compiled, text, found, &kind)
+    else:
+        matched = _re2_set_match(compiled, text, found, &kind)
+    if kind != 0:
+        return -1
+    return 1 if matched else 0
+
+
+def re2_set_match(object pattern_set, bytes data, Py_ssize_t start, Py_ssize_t end):
+    """The wrapper's ``Set.Match(data[start:end])``: the indices of the set's patterns
+    that match in that slice taken alone, in RE2's order; ``None`` where RE2 could not
+    answer."""
+    cdef const void *compiled = _set_of(pattern_set)
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
+    if start < 0 or end < start or end > n:
+        raise ValueError(f"range [{start}, {end}) is outside the {n} bytes")
+    cdef _View text
+    text.data = PyBytes_AS_STRING(data) + start
+    text.length = end - start
+    cdef _IntVector found
+    found.begin = found.end = found.capacity = NULL
+    cdef int answer
+    try:
+        answer = _set_match(compiled, text, &found)
+        if answer < 0:
+            return None
+        return [found.begin[i] for i in range(found.end - found.begin)] if answer else []
+    finally:
+        _vector_free(&found)
+
+
+cdef list _block_spans(const void *compiled, const char *base, Py_ssize_t b0, Py_ssize_t b1):
+    """``re2_spans`` over ``base[b0:b1]`` taken alone (a block: its edges are the text's
+    edges), as absolute offsets."""
+    cdef _View text
+    text.data = base + b0
+    text.length = b1 - b0
+    out: list = []
+    _spans_into(compiled, text, 0, b1 - b0, b0, out)
+    return out
+
+
+def block_pattern_spans(list sets, list patterns, list texts):
+    """``RuleSet._flag``, ``_search`` and ``_spans_of`` in one call: for each text
+    ``(data, blocks)`` (byte spans), which patterns each set says can match in each
+    block taken alone, then each flagged pattern's spans over that block (pattern by
+    pattern, over every text: each automaton reads one block after another), gathered
+    per text as ``(starts, ends, patterns, runs)``: absolute byte spans, block by block
+    and pattern by pattern in the order the sets flagged them, and ``(block, pattern,
+    index of its first span)`` for each run that found any.
+
+    ``sets`` holds ``(set, members)`` (the set's pattern indices into ``patterns``);
+    ``patterns`` the compiled patterns.  Where a set cannot answer (its automaton out of
+    memory), all its members are flagged: they then run, rather than being lost."""
+    cdef Py_ssize_t n_patterns = len(patterns), n_texts = len(texts), t, j, k, i, b0, b1, n
+    cdef const void *compiled_set
+    cdef const char *base
+    cdef _View piece
+    cdef _IntVector found
+    cdef int answer
+    cdef list flagged = [], picks, pick, members, block_list, datas = [], spans_of = []
+    cdef bytes data
+    cdef dict where = {}, spans = {}
+    for data, block_list in texts:
+        n = PyBytes_GET_SIZE(data)
+        for b0, b1 in block_list:
+            if b0 < 0 or b1 < b0 or b1 > n:
+                raise ValueError(f"block [{b0}, {b1}) is outside the {n} bytes")
+        datas.append(data)
+        flagged.append([[] for _ in block_list])
+    found.begin = found.end = found.capacity = NULL
+    try:
+        for pattern_set, members in sets:
+            compiled_set = _set_of(pattern_set)
+            for t in range(n_texts):
+                base = PyBytes_AS_STRING(<bytes> datas[t])
+                picks = flagged[t]
+                for j, (b0, b1) in enumerate(texts[t][1]):
+                    piece.data = base + b0
+                    piece.length = b1 - b0
+                    answer = _set_match(compiled_set, piece, &found)
+                    if answer == 0:
+                        continue
+                    pick = picks[j]
+                    if answer < 0:
+                        pick.extend(members)
+                        continue
+                    for i in range(found.end - found.begin):
+                        pick.append(members[found.begin[i]])
+    finally:
+        _vector_free(&found)
+    # each flagged pattern over its blocks, pattern by pattern
+    for t in range(n_texts):
+        for j, ks in enumerate(<list> flagged[t]):
+            for k in ks:
+                if k < 0 or k >= n_patterns:
+                    raise ValueError(f"pattern {k} of {n_patterns}")
+                blocks_of = where.get(k)
+                if blocks_of is None:
+                    where[k] = [(t, j)]
+                else:
+                    (<list> blocks_of).append((t, j))
+    cdef const void *compiled
+    for k, blocks_of in where.items():
+        compiled = _regexp_of(patterns[k])
+        for t, j in blocks_of:
+            b0, b1 = texts[t][1][j]
+            spans[(t, j, k)] = _block_spans(compiled, PyBytes_AS_STRING(<bytes> datas[t]), b0, b1)
+    out: list = []
+    cdef list starts, ends, ks_out, runs, run
+    for t in range(n_texts):
+        starts = []
+        ends = []
+        ks_out = []
+        runs = []
+        for j, ks in enumerate(<list> flagged[t]):
+            for k in ks:
+                run = spans[(t, j, k)]
+                if run:
+                    runs.append((j, k, len(starts)))
+                for b0, b1 in run:
+                    starts.append(b0)
+                    ends.append(b1)
+                    ks_out.append(k)
+        out.append((starts, ends, ks_out, runs))
+    return out
 
 
 # -- context verdicts --------------------------------------------------------------------

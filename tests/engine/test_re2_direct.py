@@ -15,11 +15,14 @@ from app.engine import normalize as normalize_module
 from app.engine import re2_direct
 from app.engine.context import _CLAUSE_BREAK, load_context_cues
 from app.engine.facts import load_facts
+from app.engine.formats import parse
 from app.engine.native import native_module
 from app.engine.normalize import Utf8Index, byte_spans, normalize
 from app.engine.rules.kinds import compile_re2
 from app.engine.rules.loader import load_rules
-from tests.conftest import CORPUS
+from app.engine.sentences import split_sentences
+from app.training.data import load_sentences
+from tests.conftest import CORPUS, ROOT
 
 DIRECT = re2_direct.DIRECT
 bound = pytest.mark.skipif(DIRECT is None, reason="RE2 is not called from C here")
@@ -159,10 +162,106 @@ def test_off_when_the_symbol_is_missing(monkeypatch: pytest.MonkeyPatch) -> None
     """Where the wrapper's module does not export ``RE2::Match`` (another platform or
     build), nothing is bound and the wrapper answers; what was bound stays bound."""
     monkeypatch.setattr(re2_direct, "MATCH_SYMBOL", "no_such_symbol")
-    assert re2_direct._address() == 0
+    assert re2_direct._address(re2_direct.MATCH_SYMBOL) == 0
     assert re2_direct._bind() is None
     if DIRECT is not None:
         assert DIRECT.re2_spans(compile_re2(rb"b", "test")._regexp, b"abab", 0, 4) == [
             (1, 2),
             (3, 4),
         ]
+
+
+# -- RE2's sets --------------------------------------------------------------------------
+
+sets_bound = pytest.mark.skipif(not re2_direct.SETS, reason="RE2's sets are not called from C here")
+
+
+def test_sets_bound_wherever_the_direct_calls_are() -> None:
+    if DIRECT is not None:
+        assert re2_direct.SETS
+
+
+@pytest.fixture(scope="module")
+def ruleset() -> Any:
+    return load_rules(set(load_facts()))
+
+
+@sets_bound
+def test_set_match_is_the_wrappers_over_every_block_of_the_corpus(
+    ruleset: Any, texts: list[bytes]
+) -> None:
+    assert DIRECT is not None
+    ((pattern_set, _),) = ruleset._sets
+    flagged = 0
+    for data in texts:
+        n = len(data)
+        for start in range(0, n, max(n // 60, 1)):
+            end = min(start + 300, n)
+            got = DIRECT.re2_set_match(pattern_set, data, start, end)
+            assert got == pattern_set.Match(data[start:end]), (start, end)
+            flagged += len(got)
+    assert flagged > 100
+
+
+@sets_bound
+def test_rules_find_the_same_matches_in_the_same_order_from_c(ruleset: Any) -> None:
+    """``block_pattern_spans`` gives what the Python twin (``_flag``, ``_search``,
+    ``_spans_of``) gives, in the same order (it decides ties between rules): the corpus
+    documents and the training sentences in runs of five, one text at a time and in
+    batches."""
+
+    def prepared(text: str) -> tuple[Utf8Index, list[tuple[int, int]], list[tuple[int, int]]]:
+        doc = parse(text, "text")
+        return Utf8Index(normalize(doc.text)), doc.blocks, split_sentences(doc)
+
+    docs = [p.read_text("utf-8") for p in sorted(CORPUS.glob("*.txt"))]
+    sentences = [item.text for item in load_sentences(ROOT / "training_data")]
+    docs += [" ".join(sentences[i : i + 5]) for i in range(0, len(sentences), 5)]
+    items = [prepared(d) for d in docs]
+    found = 0
+    try:
+        singles = [[item] for item in items[:300]]
+        for batch in singles + [items[k : k + 16] for k in range(0, len(items), 16)]:
+            ruleset._in_c = True
+            from_c = ruleset.find_many(batch)
+            ruleset._in_c = False
+            in_python = ruleset.find_many(batch)
+            assert [[(m.start, m.end, m.rule.id) for m in ms] for ms in from_c] == [
+                [(m.start, m.end, m.rule.id) for m in ms] for ms in in_python
+            ]
+            found += sum(map(len, from_c))
+    finally:
+        ruleset._in_c = re2_direct.SETS
+    assert found > 5000
+
+
+@sets_bound
+def test_sets_refuse_what_they_cannot_read(ruleset: Any) -> None:
+    assert DIRECT is not None
+    ((pattern_set, members),) = ruleset._sets
+    with pytest.raises(TypeError):
+        DIRECT.re2_set_match(compile_re2(rb"a", "test")._regexp, b"a", 0, 1)
+    for pos, end in ((-1, 1), (1, 0), (0, 2)):
+        with pytest.raises(ValueError):
+            DIRECT.re2_set_match(pattern_set, b"a", pos, end)
+        with pytest.raises(ValueError):
+            DIRECT.block_pattern_spans(
+                [(pattern_set, members)], ruleset._regexps, [(b"a", [(pos, end)])]
+            )
+    one = re2._re2.Set(re2._re2.RE2.Anchor.UNANCHORED, re2._re2.RE2.Options())
+    one.Add(b"cure")
+    one.Compile()
+    pattern = compile_re2(rb"cure", "test")._regexp
+    assert DIRECT.block_pattern_spans([(one, [0])], [pattern], [(b"a cure", [(0, 6)])]) == [
+        ([2], [6], [0], [(0, 0, 0)])
+    ]
+    with pytest.raises(ValueError):  # a member that is not one of the patterns
+        DIRECT.block_pattern_spans([(one, [1])], [pattern], [(b"a cure", [(0, 6)])])
+    with pytest.raises(TypeError):  # a pattern that is not the wrapper's RE2
+        DIRECT.block_pattern_spans([(one, [0])], [one], [(b"a cure", [(0, 6)])])
+
+
+def test_sets_off_when_their_symbol_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(re2_direct, "SET_MATCH_SYMBOL", "no_such_symbol")
+    assert re2_direct._bind_sets(DIRECT) is False
+    assert re2_direct._bind_sets(None) is False

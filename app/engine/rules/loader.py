@@ -11,6 +11,7 @@ from typing import Any
 
 from app.engine.finding import CATEGORIES
 from app.engine.normalize import Utf8Index, byte_spans, normalize
+from app.engine.re2_direct import DIRECT, SETS
 from app.engine.rules.conditions import ConditionMatcher
 from app.engine.rules.kinds import (
     Lexicon,
@@ -57,6 +58,7 @@ class RuleSet:
         self._lexicon = Lexicon()
         self._phrases = PhraseMatcher(self._lexicon)
         self._patterns: list[CompiledRule] = []
+        self._regexps: list[Any] = []  # the patterns' RE2 objects, for the C extension
         condition_rules: list[Rule] = []
         for cat in categories:
             for fid in cat.facts:
@@ -100,6 +102,7 @@ class RuleSet:
                     compiled.pattern = compile_pattern(rule)
                     _check_set_source(rule, compiled.pattern, where)
                     self._patterns.append(compiled)
+                    self._regexps.append(compiled.pattern._regexp)
                 else:
                     condition_rules.append(rule)
                 self.rules[rule.id] = compiled
@@ -113,6 +116,8 @@ class RuleSet:
             sources = [set_source(c.rule) for c in self._patterns]
             members = list(range(len(self._patterns)))
             self._sets.append((compile_set(sources, _SET_MEMORY), members))
+        # RE2 called from C for the sets and the patterns they flag (re2_direct)
+        self._in_c = SETS
         self._conditions = ConditionMatcher(condition_rules, self._lexicon)
         self._lexicon.build()
         self.version = ""
@@ -144,16 +149,29 @@ class RuleSet:
             for (index, _, _), hits in zip(texts, lexicon_hits, strict=True)
         ]
         if self._sets:
-            chunked = [
-                [(b0, index.data[b0:b1]) for b0, b1 in index.spans_to_bytes(blocks)]
-                for index, blocks, _ in texts
-            ]
-            flagged = self._flag(chunked)
-            spans = self._search(chunked, flagged)
-            for t, ((index, _, sentences), chunks, picked, matches) in enumerate(
-                zip(texts, chunked, flagged, found, strict=True)
+            byte_blocks = [index.spans_to_bytes(blocks) for index, blocks, _ in texts]
+            if self._in_c:
+                # the sets, the patterns they flag and the spans' order, in one C call
+                runs = DIRECT.block_pattern_spans(
+                    self._sets,
+                    self._regexps,
+                    [(index.data, b) for (index, _, _), b in zip(texts, byte_blocks, strict=True)],
+                )
+            else:
+                chunked = [
+                    [(b0, index.data[b0:b1]) for b0, b1 in b]
+                    for (index, _, _), b in zip(texts, byte_blocks, strict=True)
+                ]
+                flagged = self._flag(chunked)
+                spans = self._search(chunked, flagged)
+                runs = [
+                    self._spans_of(chunks, picked, spans, t)
+                    for t, (chunks, picked) in enumerate(zip(chunked, flagged, strict=True))
+                ]
+            for (index, _, sentences), blocks_of, run, matches in zip(
+                texts, byte_blocks, runs, found, strict=True
             ):
-                matches.extend(self._run(index, sentences, chunks, picked, spans, t))
+                matches.extend(self._matches(index, sentences, blocks_of, *run))
         for (index, _, sentences), hits, matches in zip(texts, lexicon_hits, found, strict=True):
             matches.extend(self._conditions.find(index, sentences, hits))
         return found
@@ -190,47 +208,61 @@ class RuleSet:
                 spans[(t, j, k)] = byte_spans(pattern, chunked[t][j][1])
         return spans
 
-    def _run(
+    def _spans_of(
         self,
-        index: Utf8Index,
-        sentences: list[tuple[int, int]],
         chunks: list[tuple[int, bytes]],
         flagged: list[list[int]],
         found: dict[tuple[int, int, int], list[tuple[int, int]]],
         t: int,
-    ) -> list[Match]:
-        """The matches of the patterns flagged in each block of text ``t`` (their byte
-        spans in ``found``), each inside one sentence, block by block and pattern by
-        pattern in the order the sets flagged them.  That order decides which of two
-        rules of a category wins when both match the same span with the same severity
-        and confidence (``Engine._merge`` keeps the first)."""
+    ) -> tuple[list[int], list[int], list[int], list[tuple[int, int, int]]]:
+        """The byte spans of the patterns flagged in each block of text ``t`` (found by
+        ``_search``), block by block and pattern by pattern in the order the sets flagged
+        them, with each one's pattern, and ``(block, pattern, index of its first span)``
+        for each run that found any (the twin of the C extension's
+        ``block_pattern_spans``).  That order decides which of two rules of a category
+        wins when both match the same span with the same severity and confidence
+        (``Engine._merge`` keeps the first)."""
         starts: list[int] = []
         ends: list[int] = []
-        rules: list[Rule] = []
-        # (block, pattern, index of its first match) for each run that found any
+        ks: list[int] = []
         runs: list[tuple[int, int, int]] = []
-        for j, ((b0, _), ks) in enumerate(zip(chunks, flagged, strict=True)):
-            for k in ks:
-                compiled = self._patterns[k]
+        for j, ((b0, _), picked) in enumerate(zip(chunks, flagged, strict=True)):
+            for k in picked:
                 spans = found[(t, j, k)]
                 if spans:
                     runs.append((j, k, len(starts)))
                 for s, e in spans:
                     starts.append(b0 + s)
                     ends.append(b0 + e)
-                    rules.append(compiled.rule)
+                    ks.append(k)
+        return starts, ends, ks, runs
+
+    def _matches(
+        self,
+        index: Utf8Index,
+        sentences: list[tuple[int, int]],
+        blocks: list[tuple[int, int]],
+        starts: list[int],
+        ends: list[int],
+        ks: list[int],
+        runs: list[tuple[int, int, int]],
+    ) -> list[Match]:
+        """The patterns' matches from their byte spans (``_spans_of``), each inside one
+        sentence (``blocks``: the text's blocks as byte spans)."""
+        patterns = self._patterns
+        rules = [patterns[k].rule for k in ks]
         char_starts, char_ends = index.chars_of(starts, ends)
         leaving = spans_leaving(char_starts, char_ends, sentences)
         if leaving:
             char_starts, char_ends, rules = self._again(
-                index, chunks, sentences, runs, leaving, char_starts, char_ends, rules
+                index, blocks, sentences, runs, leaving, char_starts, char_ends, rules
             )
         return list(map(Match, char_starts, char_ends, rules))
 
     def _again(
         self,
         index: Utf8Index,
-        chunks: list[tuple[int, bytes]],
+        blocks: list[tuple[int, int]],
         sentences: list[tuple[int, int]],
         runs: list[tuple[int, int, int]],
         leaving: list[int],
@@ -262,7 +294,8 @@ class RuleSet:
         out_rules = [rules[n] for n in keep]
         for r, again in touched.items():
             j, k, _ = runs[r]
-            b0, chunk = chunks[j]
+            b0, b1 = blocks[j]
+            chunk = index.data[b0:b1]
             compiled = self._patterns[k]
             for i in sorted(again):
                 s0, s1 = index.to_bytes(*sentences[i])
