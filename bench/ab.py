@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.corpus import build_corpus, write_corpus
-from bench.report import OUT, ROOT, machine, table, write_json
+from bench.report import OUT, ROOT, THREAD_VARS, machine, table, write_json
 
 NATIVE = Path("app/engine/_native.pyx")
 # what each version's process runs (its own ``app``, from its own tree): argv is the
@@ -77,7 +77,7 @@ print(json.dumps({
     "pages_mb_s": sum(len(p.encode("utf-8")) for p in pages) / 1e6 / pages_s,
     "ms_per_page": pages_s / len(pages) * 1e3,
     "findings": digest.hexdigest()[:16],
-    "native": engine.native,
+    "native": bool(getattr(engine, "native", False)),
 }))
 """
 
@@ -139,8 +139,7 @@ def _checked_out(revision: str | None) -> Iterator[tuple[str, Path]]:
 
 
 def _run(tree: Path, corpus: Path, repeats: int, cpu: int) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1"}
-    env.update(OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    env = {**os.environ, "PYTHONPATH": str(tree), **dict.fromkeys(THREAD_VARS, "1")}
     done = subprocess.run(
         [sys.executable, "-c", _CHILD, str(corpus), str(repeats), str(cpu)],
         cwd=tree,

@@ -50,7 +50,18 @@ from pathlib import Path
 from typing import Any
 
 from bench.corpus import PAGE_BYTES, TARGET_BYTES, build_corpus, write_corpus
-from bench.report import OUT, ROOT, Measured, Timing, alternately, local, machine, table, write_json
+from bench.report import (
+    OUT,
+    ROOT,
+    THREAD_VARS,
+    Measured,
+    Timing,
+    alternately,
+    local,
+    machine,
+    table,
+    write_json,
+)
 
 PROSELINT_VERSION = "0.16.0"
 RUNNER = Path(__file__).resolve().parent / "proselint_runner.py"
@@ -61,7 +72,6 @@ TARGET_VS_PROSELINT = 10.0
 # pages a check_many call in the batch figure (the CLI cuts a site into chunks of a few
 # hundred kilobytes, and a service worker checks together the requests it reads at once)
 PAGES_A_BATCH = 48
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -281,7 +291,7 @@ def format_profile(prof: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    for var in _THREAD_VARS:  # before numpy is imported (by the engine)
+    for var in THREAD_VARS:  # before numpy is imported (by the engine)
         os.environ.setdefault(var, "1")
     all_cpus = os.sched_getaffinity(0)
     cpu = args.cpu if args.cpu is not None else max(all_cpus)
