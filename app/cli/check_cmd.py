@@ -37,7 +37,14 @@ from app.cli.config import (
 )
 from app.cli.files import Finder, InputError, Source, read
 from app.cli.results import CheckedFile, RunResult
-from app.cli.runner import CheckFailed, check_local, check_remote, cpu_count, local_engine, use_pool
+from app.cli.runner import (
+    CheckFailed,
+    check_local,
+    check_remote,
+    cpu_count,
+    local_engine,
+    start_workers,
+)
 from app.engine import FORMATS, SEVERITIES, CheckOptions, Report, RuleError, severity_rank
 
 OUTPUT_FORMATS = ("text", "json", "sarif", "github", "rdjson")
@@ -354,22 +361,25 @@ def _check_local(plan: _Plan) -> Checked:
 
     settings = Settings()
     items = plan.items
-    if use_pool(items, plan.jobs):
-        catalog = _rules_catalog()  # the workers load their own engines
-    else:
-        rules = local_engine(settings.model_dir, settings.use_model).rules
-        catalog = Catalog.from_ruleset(rules.categories, rules.version)
-    file_opts, distinct, option_of = plan.options(catalog, settings.use_model)
-    reports = check_local(
-        items,
-        option_of,
-        distinct,
-        plan.names,
-        model_dir=settings.model_dir,
-        use_model=settings.use_model,
-        jobs=plan.jobs,
-        progress=plan.args.progress,
-    )
+    model_dir, use_model = settings.model_dir, settings.use_model
+    with start_workers(items, plan.jobs, model_dir=model_dir, use_model=use_model) as pool:
+        if pool is not None:
+            catalog = _rules_catalog()  # while the workers load their own engines
+        else:
+            rules = local_engine(model_dir, use_model).rules
+            catalog = Catalog.from_ruleset(rules.categories, rules.version)
+        file_opts, distinct, option_of = plan.options(catalog, use_model)
+        reports = check_local(
+            items,
+            option_of,
+            distinct,
+            plan.names,
+            model_dir=model_dir,
+            use_model=use_model,
+            jobs=plan.jobs,
+            pool=pool,
+            progress=plan.args.progress,
+        )
     return catalog, reports, file_opts
 
 

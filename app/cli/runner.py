@@ -4,8 +4,10 @@ Files are grouped by their options, then cut into chunks of a few hundred
 kilobytes; each chunk is one ``Engine.check_many`` call, so the model scores
 all of a chunk's sentences at once (its per-call overhead is paid per chunk,
 not per file).  Locally, chunks go to a ``ProcessPoolExecutor`` whose workers
-each load the engine once, in their initializer; small runs stay in this
-process, where starting workers would cost more than it saves.  With
+each load the engine once, in their initializer, started as soon as the files
+are read (:func:`start_workers`) so that loading overlaps the caller's own work;
+small runs stay in this process, where starting workers would cost more than it
+saves.  With
 ``--server``, chunks are ``POST /check/batch`` calls, a few at a time.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import (
     Executor,
     Future,
@@ -21,6 +23,7 @@ from concurrent.futures import (
     ThreadPoolExecutor,
     as_completed,
 )
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -176,6 +179,28 @@ def use_pool(items: Sequence[tuple[str, str]], jobs: int) -> bool:
     return jobs > 1 and len(items) > 1 and sum(len(t) for t, _ in items) >= POOL_MIN_BYTES
 
 
+@contextmanager
+def start_workers(
+    items: Sequence[tuple[str, str]], jobs: int, *, model_dir: Path, use_model: bool
+) -> Iterator[Executor | None]:
+    """Worker processes for checking ``items``, started now, or ``None`` when one process
+    is better (:func:`use_pool`).  Each loads the engine as it starts (~0.6 s), while
+    the caller works out the rules' catalog and each file's options; they are shut down
+    when the block ends, whatever happened in it."""
+    if not use_pool(items, jobs):
+        yield None
+        return
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, initializer=_init_worker, initargs=(model_dir, use_model)
+    )
+    try:
+        for _ in range(jobs):  # start them all now (with fork they start together anyway)
+            pool.submit(int)
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def check_local(
     items: Sequence[tuple[str, str]],
     option_of: Sequence[int],
@@ -185,27 +210,23 @@ def check_local(
     model_dir: Path,
     use_model: bool,
     jobs: int,
+    pool: Executor | None = None,
     progress: bool | None = None,
 ) -> list[Report]:
-    workers = max(1, jobs)
-    parallel = use_pool(items, workers)
-    chunks = make_chunks(items, option_of, options, workers if parallel else 1)
+    """Each item's report, in order: in ``pool``'s workers (:func:`start_workers` with
+    the same ``jobs``), else in this process."""
+    chunks = make_chunks(items, option_of, options, max(1, jobs) if pool is not None else 1)
     out: list[Report | None] = [None] * len(items)
     bar = Progress(len(items), progress)
     try:
-        if not parallel:
+        if pool is None:
             engine = local_engine(model_dir, use_model)
             for chunk in chunks:
                 for i, report in _check_chunk(engine, chunk):
                     out[i] = report
                 bar.update(len(chunk.items))
         else:
-            with ProcessPoolExecutor(
-                max_workers=min(workers, len(chunks)),
-                initializer=_init_worker,
-                initargs=(model_dir, use_model),
-            ) as pool:
-                _run_pool(pool, _check_in_worker, chunks, out, bar, names)
+            _run_pool(pool, _check_in_worker, chunks, out, bar, names)
     finally:
         bar.close()
     return [r for r in out if r is not None]

