@@ -17,6 +17,7 @@ import io
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -213,18 +214,34 @@ def test_output_file(cli: Cli, tmp_path: Path) -> None:
         ],
     ],
 )
-def test_json_is_written_a_file_at_a_time_with_the_same_bytes(files: list[Any]) -> None:
-    doc = {"schema_version": "1.0", "files": files, "summary": {"files": len(files)}}
-    whole = orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n"
-    pieces = list(json_output.encode({**doc, "files": iter(files)}, streamed="files"))
-    assert b"".join(pieces) == whole
-    assert len(pieces) == len(files) + 2  # never the whole document in one piece
-    assert b"".join(json_output.encode(doc)) == whole
+@pytest.mark.parametrize("where", ["top", "nested"])
+def test_json_is_written_an_item_at_a_time_with_the_same_bytes(
+    files: list[Any], where: str
+) -> None:
+    def doc(items: Any) -> dict[str, Any]:
+        if where == "top":
+            return {"schema_version": "1.0", "files": items, "summary": {"n": len(files)}}
+        return {"v": "2.1.0", "runs": [{"tool": {}, "results": items, "properties": {}}]}
+
+    whole = orjson.dumps(doc(files), option=orjson.OPT_INDENT_2) + b"\n"
+    made: list[int] = []
+
+    def items() -> Iterator[Any]:
+        for k, item in enumerate(files):
+            made.append(k)
+            yield item
+
+    pieces: list[bytes] = []
+    for piece in json_output.encode(doc(json_output.Streamed(items()))):
+        assert len(made) <= len(pieces)  # each item made as it is written
+        pieces.append(piece)
+    assert b"".join(pieces) == whole and made == list(range(len(files)))
+    assert b"".join(json_output.encode(doc(files))) == whole  # nothing streamed
     text = io.StringIO()  # no byte buffer: written as text
-    json_output.dump({**doc, "files": iter(files)}, text, streamed="files")
+    json_output.dump(doc(json_output.Streamed(files)), text)
     binary = io.BytesIO()
     wrapper = io.TextIOWrapper(binary, encoding="utf-8")
     wrapper.write("before\n")  # text already written comes first
-    json_output.dump({**doc, "files": iter(files)}, wrapper, streamed="files")
+    json_output.dump(doc(json_output.Streamed(files)), wrapper)
     assert text.getvalue().encode("utf-8") == whole
     assert binary.getvalue() == b"before\n" + whole

@@ -13,7 +13,7 @@
 
 Each ``report`` is the engine's versioned report (docs/json-format.md).  A site's
 document is large (every finding carries its facts: ~75 KB a 5 KB page), so it is
-written a file at a time (:func:`dump` with ``streamed``), never built whole.
+written a file at a time (:class:`Streamed`), never built whole.
 """
 
 from __future__ import annotations
@@ -31,6 +31,19 @@ _INDENT = orjson.OPT_INDENT_2
 _MARK = "\x00redflag-streamed\x00"  # stands for the streamed list while the rest is dumped
 
 
+class Streamed:
+    """A list in a document for :func:`encode`, written an item at a time as they come."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+
+def _mark(obj: Any) -> str:
+    if isinstance(obj, Streamed):
+        return _MARK
+    raise TypeError(f"{type(obj).__name__} is not JSON serializable")
+
+
 def _file(f: CheckedFile) -> dict[str, Any]:
     return {
         "path": f.path,
@@ -42,52 +55,69 @@ def _file(f: CheckedFile) -> dict[str, Any]:
 
 
 def to_dict(result: RunResult) -> dict[str, Any]:
-    """The whole document; ``"files"`` is an iterator, made as :func:`dump` writes it."""
+    """The document; ``"files"`` is :class:`Streamed`, each made as :func:`dump` writes it."""
     return {
         "schema_version": CHECK_JSON_SCHEMA_VERSION,
         "tool": {"name": "redflag", "version": __version__},
         "versions": dict(result.versions),
         "fail_on": result.fail_on,
         "baseline": result.baseline,
-        "files": map(_file, result.files),
+        "files": Streamed(map(_file, result.files)),
         "summary": result.summary().to_dict(),
     }
 
 
-def encode(doc: dict[str, Any], streamed: str | None = None) -> Iterator[bytes]:
-    """``orjson.dumps(doc, option=OPT_INDENT_2)`` and a newline, in pieces.
-
-    ``streamed``: a top-level key whose value is an iterable; each of its items is
-    dumped on its own (and indented to its depth) as it comes, so neither the
-    list nor the document's bytes are ever held whole.  The bytes are the same
-    (JSON strings hold no raw newline, so re-indenting is a replace)."""
-    if streamed is None:
-        yield orjson.dumps(doc, option=_INDENT) + b"\n"
+def encode(doc: Any) -> Iterator[bytes]:
+    """``orjson.dumps(doc, option=OPT_INDENT_2)`` and a newline, in pieces, where ``doc``
+    may hold one :class:`Streamed` list: each of its items is dumped on its own (and
+    indented to its depth) as it comes, so neither the list nor the document's bytes
+    are held whole.  The bytes are those of the document with a plain list there
+    (JSON strings hold no raw newline, so indenting an item is a replace)."""
+    head, *rest = orjson.dumps(doc, option=_INDENT, default=_mark).split(orjson.dumps(_MARK))
+    if not rest:
+        yield head + b"\n"
         return
-    items: Iterable[Any] = doc[streamed]
-    head, tail = orjson.dumps({**doc, streamed: _MARK}, option=_INDENT).split(orjson.dumps(_MARK))
+    (tail,) = rest  # one streamed list a document
+    last_line = head[head.rfind(b"\n") + 1 :]
+    depth = len(last_line) - len(last_line.lstrip(b" "))  # the list's own indentation
+    newline = b"\n" + b" " * (depth + 2)
     yield head
-    opening = b"[\n    "
-    for item in items:
-        yield opening + orjson.dumps(item, option=_INDENT).replace(b"\n", b"\n    ")
-        opening = b",\n    "
-    yield (b"[]" if opening == b"[\n    " else b"\n  ]") + tail + b"\n"
+    empty = True
+    for item in _streamed(doc).items:
+        yield (b"[" if empty else b",") + newline
+        yield orjson.dumps(item, option=_INDENT).replace(b"\n", newline)
+        empty = False
+    yield (b"[]" if empty else b"\n" + b" " * depth + b"]") + tail + b"\n"
 
 
-def dump(doc: dict[str, Any], out: TextIO, streamed: str | None = None) -> None:
+def _streamed(doc: Any) -> Streamed:
+    """The :class:`Streamed` list in ``doc`` (in its dicts and lists)."""
+    todo = [doc]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, Streamed):
+            return node
+        if isinstance(node, dict):
+            todo.extend(node.values())
+        elif isinstance(node, list | tuple):
+            todo.extend(node)
+    raise ValueError("no streamed list in the document")
+
+
+def dump(doc: Any, out: TextIO) -> None:
     """Indented UTF-8 JSON with orjson (:func:`encode`), written as bytes to the stream's
     buffer where it has one (a site's JSON is many megabytes: decoding it to write it
     as text, which encodes it again, took longer than making it)."""
     buffer = getattr(out, "buffer", None)
     if buffer is not None:
         out.flush()
-        for piece in encode(doc, streamed):
+        for piece in encode(doc):
             buffer.write(piece)
         buffer.flush()
     else:
-        for piece in encode(doc, streamed):
+        for piece in encode(doc):
             out.write(piece.decode("utf-8"))
 
 
 def write(result: RunResult, out: TextIO, color: bool) -> None:
-    dump(to_dict(result), out, streamed="files")
+    dump(to_dict(result), out)

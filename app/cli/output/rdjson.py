@@ -11,10 +11,11 @@ line 1.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from app.cli.catalog import Catalog
-from app.cli.output.json import dump
+from app.cli.output.json import Streamed, dump
 from app.cli.output.sarif import INFORMATION_URI
 from app.cli.results import RunResult
 from app.engine import DocumentFinding, Finding
@@ -37,8 +38,7 @@ def _url(x: Finding | DocumentFinding, catalog: Catalog) -> str:
     return f"{DOCS_URL}#{x.id}"
 
 
-def to_dict(result: RunResult) -> dict[str, Any]:
-    diagnostics = []
+def _diagnostics(result: RunResult) -> Iterator[dict[str, Any]]:
     for f in result.files:
         starts = line_starts(f.source)
         for x in f.all_findings():
@@ -61,17 +61,18 @@ def to_dict(result: RunResult) -> dict[str, Any]:
                 }
             else:
                 rng = {"start": {"line": 1}}
-            diagnostics.append(
-                {
-                    "message": message,
-                    "location": {"path": f.path, "range": rng},
-                    "severity": SEVERITIES[x.severity],
-                    "code": {"value": x.id, "url": _url(x, result.catalog)},
-                }
-            )
+            yield {
+                "message": message,
+                "location": {"path": f.path, "range": rng},
+                "severity": SEVERITIES[x.severity],
+                "code": {"value": x.id, "url": _url(x, result.catalog)},
+            }
+
+
+def to_dict(result: RunResult) -> dict[str, Any]:
     return {
         "source": {"name": "redflag", "url": INFORMATION_URI},
-        "diagnostics": diagnostics,
+        "diagnostics": Streamed(_diagnostics(result)),
     }
 
 

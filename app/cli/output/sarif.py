@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from app import __version__
 from app.cli.catalog import Catalog, RuleInfo
-from app.cli.output.json import dump
+from app.cli.output.json import Streamed, dump
 from app.cli.results import CheckedFile, RunResult
 from app.engine import DocumentFinding, Finding
 from app.engine.rules.loader import DOCS_URL
@@ -159,9 +159,8 @@ def to_dict(result: RunResult) -> dict[str, Any]:
     ids = sorted(examples)
     rule_index = {rid: i for i, rid in enumerate(ids)}
     rules = [_descriptor(_describe(rid, examples[rid], result.catalog)) for rid in ids]
-    results = [
-        r for f in result.files for r in _results(f, rule_index, result.baseline is not None)
-    ]
+    baseline = result.baseline is not None
+    results = Streamed(r for f in result.files for r in _results(f, rule_index, baseline))
     summary = result.summary()
     return {
         "$schema": SCHEMA_URI,
