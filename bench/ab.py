@@ -17,12 +17,20 @@ things can be seen to.
 Prints every round, then each version's best and the ratios new / base; the
 JSON goes to ``bench/out/ab.json``. This is how the figures of bench/README.md
 and the issue's notes that compare two commits are measured.
+
+``--cli`` compares the CLI instead: ``redflag check --format json`` of each
+version on ``bench_cli_site``'s generated site (``--pages``, 2,000 by default),
+with one worker and with every core, the versions taking turns; each run's wall
+time, CPU time (the process and its workers), peak resident size (its largest
+process) and a digest of its output, so a change that should write the same bytes
+can be seen to.
 """
 
 from __future__ import annotations
 
 import argparse
 import filecmp
+import hashlib
 import json
 import os
 import shutil
@@ -30,6 +38,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -152,6 +161,78 @@ def _run(tree: Path, corpus: Path, repeats: int, cpu: int) -> dict[str, Any]:
     return answer
 
 
+def _run_cli(tree: Path, site: Path, jobs: int, out: Path) -> dict[str, Any]:
+    """One ``redflag check`` of ``site`` by the version in ``tree``, as a CI job runs it."""
+    command = [sys.executable, "-c", "import sys; from app.cli.main import main; sys.exit(main())"]
+    command += ["check", str(site), "--no-config", "--no-progress", "--format", "json"]
+    command += ["--output", str(out), "--fail-on", "never", "--jobs", str(jobs)]
+    env = {k: v for k, v in os.environ.items() if k != "REDFLAG_USE_MODEL"}
+    env["PYTHONPATH"] = str(tree)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=tree, env=env, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)  # its usage, with its workers'
+    wall = time.perf_counter() - t0
+    stderr = proc.stderr.read() if proc.stderr is not None else ""
+    if status != 0:
+        raise subprocess.CalledProcessError(os.waitstatus_to_exitcode(status), command, "", stderr)
+    return {
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "output": hashlib.sha256(out.read_bytes()).hexdigest()[:16],
+    }
+
+
+def compare_cli(base: str, new: str | None, rounds: int, site: Path) -> dict[str, Any]:
+    """Each version's CLI runs (one worker, then every core), alternating, and the ratios
+    of their best wall times."""
+    every = len(os.sched_getaffinity(0))
+    with (
+        _checked_out(base) as (base_label, base_tree),
+        _checked_out(new) as (new_label, new_tree),
+        tempfile.TemporaryDirectory(prefix="redflag-ab-out-") as scratch,
+    ):
+        labels = {"base": base_label, "new": new_label}
+        runs: dict[str, dict[int, list[dict[str, Any]]]] = {"base": {}, "new": {}}
+        for r in range(rounds):
+            for side, tree in (("base", base_tree), ("new", new_tree)):
+                for jobs in sorted({1, every}):
+                    run = _run_cli(tree, site, jobs, Path(scratch) / f"{side}.json")
+                    runs[side].setdefault(jobs, []).append(run)
+                    print(
+                        f"round {r + 1} {side} {labels[side]} -j {jobs}: {run['wall_s']:.2f} s "
+                        f"({run['cpu_s']:.2f} s of CPU, peak {run['peak_rss_mb']:.0f} MB), "
+                        f"output {run['output']}",
+                        flush=True,
+                    )
+    best = {
+        side: {
+            str(jobs): {
+                "wall_s": min(x["wall_s"] for x in xs),
+                "cpu_s": min(x["cpu_s"] for x in xs),
+                "peak_rss_mb": max(x["peak_rss_mb"] for x in xs),
+                "outputs": sorted({x["output"] for x in xs}),
+            }
+            for jobs, xs in by_jobs.items()
+        }
+        for side, by_jobs in runs.items()
+    }
+    b, n = best["base"], best["new"]
+    return {
+        "base": base_label,
+        "new": new_label,
+        "rounds": rounds,
+        "cores": every,
+        "runs": runs,
+        "best": best,
+        "wall_ratios": {j: b[j]["wall_s"] / n[j]["wall_s"] for j in b},
+        "same_output": all(
+            len(b[j]["outputs"]) == 1 and b[j]["outputs"] == n[j]["outputs"] for j in b
+        )
+        and len({x["outputs"][0] for side in best.values() for x in side.values()}) == 1,
+    }
+
+
 def compare(
     base: str, new: str | None, rounds: int, repeats: int, cpu: int, corpus: Path
 ) -> dict[str, Any]:
@@ -211,9 +292,15 @@ def main(argv: list[str] | None = None) -> int:
         "--target-bytes", type=int, default=None, help="a smaller corpus (default: ~1 MB)"
     )
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--cli", action="store_true", help="compare the CLI on bench_cli_site's site instead"
+    )
+    parser.add_argument("--pages", type=int, default=2000, help="the site's pages (with --cli)")
     args = parser.parse_args(argv)
-    if args.rounds < 1 or args.repeats < 1:
-        parser.error("--rounds and --repeats must be at least 1")
+    if args.rounds < 1 or args.repeats < 1 or args.pages < 1:
+        parser.error("--rounds, --repeats and --pages must be at least 1")
+    if args.cli:
+        return _main_cli(args)
     corpus = build_corpus() if args.target_bytes is None else build_corpus(args.target_bytes)
     with tempfile.TemporaryDirectory(prefix="redflag-ab-corpus-") as scratch:
         write_corpus(corpus, Path(scratch))
@@ -253,6 +340,63 @@ def main(argv: list[str] | None = None) -> int:
     )
     result["machine"] = machine()
     print(f"results: {write_json(args.out, 'ab', result)}")
+    return 0
+
+
+def _main_cli(args: argparse.Namespace) -> int:
+    from bench.bench_cli_site import build_site
+
+    with tempfile.TemporaryDirectory(prefix="redflag-ab-site-") as scratch:
+        site = Path(scratch) / "site"
+        pages, nbytes = build_site(site, args.pages, 5000)
+        print(f"site: {pages} pages, {nbytes / 1e6:.2f} MB of Markdown", flush=True)
+        try:
+            result = compare_cli(args.base, args.new, args.rounds, site)
+        except subprocess.CalledProcessError as exc:
+            print(
+                f"bench.ab: {' '.join(map(str, exc.cmd))[:200]} failed:\n{exc.stderr}",
+                file=sys.stderr,
+            )
+            return 2
+    result["pages"], result["bytes"] = pages, nbytes
+    rows: list[tuple[str, str, str, bool | None]] = []
+    for jobs, ratio in result["wall_ratios"].items():
+        b, n = result["best"]["base"][jobs], result["best"]["new"][jobs]
+        rows.append(
+            (f"-j {jobs}: wall s, base / new", f"{b['wall_s']:.2f} / {n['wall_s']:.2f}", "", None)
+        )
+        rows.append(
+            (
+                f"-j {jobs}: MB/s, base / new",
+                f"{nbytes / 1e6 / b['wall_s']:.2f} / {nbytes / 1e6 / n['wall_s']:.2f}",
+                "",
+                None,
+            )
+        )
+        rows.append(
+            (
+                f"-j {jobs}: peak RSS MB, base / new",
+                f"{b['peak_rss_mb']:.0f} / {n['peak_rss_mb']:.0f}",
+                "",
+                None,
+            )
+        )
+        rows.append((f"-j {jobs}: base / new wall", f"{ratio:.3f}", "", None))
+    if len(result["wall_ratios"]) > 1:
+        one, every = "1", str(result["cores"])
+        for side in ("base", "new"):
+            best = result["best"][side]
+            speedup = best[one]["wall_s"] / best[every]["wall_s"]
+            rows.append((f"{side}: speed-up, -j {every} / -j 1", f"{speedup:.2f}x", "", None))
+    rows.append(("same output bytes", str(result["same_output"]), "", None))
+    print(
+        table(
+            f"{result['new']} against {result['base']}: the CLI, best of {args.rounds} alternating runs",
+            rows,
+        )
+    )
+    result["machine"] = machine()
+    print(f"results: {write_json(args.out, 'ab_cli', result)}")
     return 0
 
 

@@ -44,3 +44,23 @@ def test_bad_counts_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
         ab.main(["HEAD", "--rounds", "0"])
     assert exc.value.code == 2
     assert "at least 1" in capsys.readouterr().err
+
+
+def test_the_cli_of_a_revision_against_itself(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _worktrees()
+    code = ab.main(
+        ["HEAD", "HEAD", "--cli", "--pages", "60", "--rounds", "1", "--out", str(tmp_path)]
+    )
+    assert code == 0
+    result = json.loads((tmp_path / "ab_cli.json").read_text())
+    assert result["same_output"] is True and result["pages"] == 60
+    jobs = sorted({"1", str(result["cores"])})
+    for side in ("base", "new"):
+        assert sorted(result["best"][side]) == jobs
+        for best in result["best"][side].values():
+            assert best["wall_s"] > 0 and best["cpu_s"] > 0 and best["peak_rss_mb"] > 0
+    out = capsys.readouterr().out
+    assert "site: 60 pages" in out and "same output bytes" in out
+    assert _worktrees() == before
