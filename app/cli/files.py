@@ -65,18 +65,27 @@ def _absolute(path: Path) -> Path:
     return Path(os.path.abspath(path))
 
 
+def _under(path: str, folder: str) -> str | None:
+    """``path`` relative to ``folder`` (both absolute and normalised), with ``/``
+    separators, ``.`` for the folder itself; ``None`` when it is not under it.  What
+    ``Path.relative_to`` answers, on strings: a site's walk asks it several times a
+    file, and making ``Path`` objects was most of the walk's time."""
+    if path == folder:
+        return "."
+    prefix = folder if folder.endswith(os.sep) else folder + os.sep
+    if not path.startswith(prefix):
+        return None
+    return path[len(prefix) :].replace(os.sep, "/")
+
+
 def display_path(path: Path, cwd: Path) -> str:
-    try:
-        return _absolute(path).relative_to(_absolute(cwd)).as_posix()
-    except ValueError:
-        return _absolute(path).as_posix()
+    absolute = os.path.abspath(path)
+    rel = _under(absolute, os.path.abspath(cwd))
+    return rel if rel is not None else Path(absolute).as_posix()
 
 
 def relative_to(path: Path, root: Path) -> str | None:
-    try:
-        return _absolute(path).relative_to(_absolute(root)).as_posix()
-    except ValueError:
-        return None
+    return _under(os.path.abspath(path), os.path.abspath(root))
 
 
 def format_of(name: str, override: str | None) -> str:
@@ -148,9 +157,11 @@ class Finder:
 
     def __post_init__(self) -> None:
         self._git = GitIgnore()
+        self._root = os.path.abspath(self.root)
+        self._cwd = os.path.abspath(self.cwd)
 
     def _rel(self, path: Path) -> str | None:
-        return relative_to(path, self.root)
+        return _under(os.path.abspath(path), self._root)
 
     def _excluded(self, path: Path, is_dir: bool = False) -> bool:
         rel = self._rel(path)
@@ -165,7 +176,7 @@ class Finder:
         return self.include.match_file(rel if rel is not None else path.name)
 
     def targets(self, args: Sequence[str]) -> list[Target]:
-        seen: set[Path] = set()  # real paths: a file reached twice is checked once
+        seen: set[str] = set()  # real paths: a file reached twice is checked once
         out: list[Target] = []
         for raw in args:
             if raw == STDIN:
@@ -182,17 +193,19 @@ class Finder:
                 raise InputError(f"{raw}: not a regular file or folder")
             else:
                 raise InputError(f"{raw}: no such file or folder")
-            for p in found:
-                real = p.resolve()
+            for p in found:  # absolute and normalised
+                name = str(p)
+                real = os.path.realpath(name)
                 if real in seen:
                     continue
                 seen.add(real)
+                shown = _under(name, self._cwd)
                 out.append(
                     Target(
-                        display_path(p, self.cwd),
+                        shown if shown is not None else p.as_posix(),
                         p,
                         format_of(p.name, self.format_in),
-                        self._rel(p),
+                        _under(name, self._root),
                     )
                 )
         return out

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli.files import blank_front_matter
+from app.cli.files import blank_front_matter, display_path, relative_to
 from tests.cli.conftest import Cli, write_site
 
 BAD = "Our injections are completely safe.\n"
@@ -163,3 +163,29 @@ def test_symbolic_links_keep_their_name_and_count_once(cli: Cli, tmp_path: Path)
     (tmp_path / "site" / "alias.md").symlink_to(tmp_path / "shared" / "page.md")
     assert _checked(cli, tmp_path, "site") == ["site/alias.md"]
     assert _checked(cli, tmp_path, "site", "shared") == ["site/alias.md"]
+
+
+@pytest.mark.parametrize(
+    ("path", "folder"),
+    [
+        ("/a/b/c.md", "/a/b"),
+        ("/a/b", "/a/b"),
+        ("/a/bc/d.md", "/a/b"),  # a sibling that shares the folder's name as a prefix
+        ("/a/b/../c/d.md", "/a/c"),
+        ("/a/b/c.md", "/"),
+        ("/", "/"),
+        ("/x/y.md", "/a"),
+        ("/a/b/c d/é.md", "/a/b/"),
+    ],
+)
+def test_relative_paths_are_those_pathlib_gives(path: str, folder: str) -> None:
+    def pathlib_answer() -> str | None:
+        try:
+            return Path(path).resolve().relative_to(Path(folder).resolve()).as_posix()
+        except ValueError:
+            return None
+
+    assert relative_to(Path(path), Path(folder)) == pathlib_answer()
+    assert display_path(Path(path), Path(folder)) == (
+        pathlib_answer() or Path(path).resolve().as_posix()
+    )
