@@ -15,6 +15,7 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -35,7 +36,7 @@ from app.cli.config import (
     discover,
     load_file,
 )
-from app.cli.files import Finder, InputError, Source, read
+from app.cli.files import Finder, InputError, Source, Target, read
 from app.cli.results import CheckedFile, RunResult
 from app.cli.runner import (
     CheckFailed,
@@ -286,11 +287,12 @@ def _run(args: argparse.Namespace) -> int:
     targets = _finder(args, config, cwd).targets(args.paths)
     if not targets:
         print("redflag: warning: no files to check", file=sys.stderr)
-    sources = [read(t) for t in targets]
     jobs = args.jobs or cpu_count()
-
-    plan = _Plan(args, config, cli, sources, jobs)
-    catalog, reports, file_opts = _check_remote(plan) if args.server else _check_local(plan)
+    with _local_workers(args, targets, jobs) as pool:
+        sources = [read(t) for t in targets]
+        plan = _Plan(args, config, cli, sources, jobs)
+        checked = _check_remote(plan) if args.server else _check_local(plan, pool)
+    catalog, reports, file_opts = checked
 
     files = [
         CheckedFile(s.target, s.text, _document_findings(r, fo), fo.fail_on)
@@ -356,30 +358,56 @@ class _Plan:
 Checked = tuple[Catalog, list[Report], list[FileOptions]]
 
 
-def _check_local(plan: _Plan) -> Checked:
+@contextmanager
+def _local_workers(
+    args: argparse.Namespace, targets: Sequence[Target], jobs: int
+) -> Iterator[Executor | None]:
+    """The worker processes of a local check (``runner.start_workers``), started before
+    the files are read, so that their engines load meanwhile; ``None`` with ``--server``
+    or for a run one process does better.  Sizes are the files' on disk (standard input,
+    not read yet, counts as empty)."""
+    if args.server:
+        yield None
+        return
     from app.core.config import Settings
 
     settings = Settings()
-    items = plan.items
+    sizes = [_size(t.path) for t in targets]
+    with start_workers(
+        sizes, jobs, model_dir=settings.model_dir, use_model=settings.use_model
+    ) as pool:
+        yield pool
+
+
+def _size(path: Path | None) -> int:
+    try:
+        return path.stat().st_size if path is not None else 0
+    except OSError:  # reading it will say why
+        return 0
+
+
+def _check_local(plan: _Plan, pool: Executor | None) -> Checked:
+    from app.core.config import Settings
+
+    settings = Settings()
     model_dir, use_model = settings.model_dir, settings.use_model
-    with start_workers(items, plan.jobs, model_dir=model_dir, use_model=use_model) as pool:
-        if pool is not None:
-            catalog = _rules_catalog()  # while the workers load their own engines
-        else:
-            rules = local_engine(model_dir, use_model).rules
-            catalog = Catalog.from_ruleset(rules.categories, rules.version)
-        file_opts, distinct, option_of = plan.options(catalog, use_model)
-        reports = check_local(
-            items,
-            option_of,
-            distinct,
-            plan.names,
-            model_dir=model_dir,
-            use_model=use_model,
-            jobs=plan.jobs,
-            pool=pool,
-            progress=plan.args.progress,
-        )
+    if pool is not None:
+        catalog = _rules_catalog()  # while the workers load their own engines
+    else:
+        rules = local_engine(model_dir, use_model).rules
+        catalog = Catalog.from_ruleset(rules.categories, rules.version)
+    file_opts, distinct, option_of = plan.options(catalog, use_model)
+    reports = check_local(
+        plan.items,
+        option_of,
+        distinct,
+        plan.names,
+        model_dir=model_dir,
+        use_model=use_model,
+        jobs=plan.jobs,
+        pool=pool,
+        progress=plan.args.progress,
+    )
     return catalog, reports, file_opts
 
 
@@ -403,11 +431,12 @@ def _check_remote(plan: _Plan) -> Checked:
 
 @lru_cache(maxsize=1)
 def _rules_catalog() -> Catalog:
-    from app.engine.facts import FactBase, load_facts
-    from app.engine.rules.loader import load_rules
+    """The rules' catalog, from their files (read, not compiled: the workers compile
+    them, and say so if they cannot)."""
+    from app.engine.rules.loader import read_categories
 
     try:
-        rules = load_rules(set(FactBase(load_facts()).facts))
+        categories, version = read_categories()
     except RuleError as exc:
         raise CheckFailed(f"cannot load the rules: {exc}") from None
-    return Catalog.from_ruleset(rules.categories, rules.version)
+    return Catalog.from_ruleset({c.id: c for c in categories}, version)

@@ -5,7 +5,7 @@ kilobytes; each chunk is one ``Engine.check_many`` call, so the model scores
 all of a chunk's sentences at once (its per-call overhead is paid per chunk,
 not per file).  Locally, chunks go to a ``ProcessPoolExecutor`` whose workers
 each load the engine once, in their initializer, started as soon as the files
-are read (:func:`start_workers`) so that loading overlaps the caller's own work;
+are found (:func:`start_workers`) so that loading overlaps the caller's own work;
 small runs stay in this process, where starting workers would cost more than it
 saves.  With
 ``--server``, chunks are ``POST /check/batch`` calls, a few at a time.
@@ -174,20 +174,21 @@ def _collect(
         progress.update(len(chunk.items))
 
 
-def use_pool(items: Sequence[tuple[str, str]], jobs: int) -> bool:
-    """Whether worker processes pay off: more than one job, file, and enough text."""
-    return jobs > 1 and len(items) > 1 and sum(len(t) for t, _ in items) >= POOL_MIN_BYTES
+def use_pool(sizes: Sequence[int], jobs: int) -> bool:
+    """Whether worker processes pay off for files of these sizes: more than one job,
+    file, and enough text."""
+    return jobs > 1 and len(sizes) > 1 and sum(sizes) >= POOL_MIN_BYTES
 
 
 @contextmanager
 def start_workers(
-    items: Sequence[tuple[str, str]], jobs: int, *, model_dir: Path, use_model: bool
+    sizes: Sequence[int], jobs: int, *, model_dir: Path, use_model: bool
 ) -> Iterator[Executor | None]:
-    """Worker processes for checking ``items``, started now, or ``None`` when one process
-    is better (:func:`use_pool`).  Each loads the engine as it starts (~0.6 s), while
-    the caller works out the rules' catalog and each file's options; they are shut down
-    when the block ends, whatever happened in it."""
-    if not use_pool(items, jobs):
+    """Worker processes for checking files of these sizes, started now, or ``None`` when
+    one process is better (:func:`use_pool`).  Each loads the engine as it starts
+    (~0.3 s), while the caller reads the files and works out the rules' catalog and each
+    file's options; they are shut down when the block ends, whatever happened in it."""
+    if not use_pool(sizes, jobs):
         yield None
         return
     pool = ProcessPoolExecutor(

@@ -332,6 +332,16 @@ def rules_dir() -> Any:
 
 
 def load_rules(fact_ids: set[str], directory: Path | None = None) -> RuleSet:
+    categories, version = read_categories(directory)
+    ruleset = RuleSet(categories, fact_ids)
+    ruleset.version = version
+    return ruleset
+
+
+def read_categories(directory: Path | None = None) -> tuple[list[Category], str]:
+    """The rule files' categories, parsed and checked as data but not compiled, and the
+    rules' version (a digest of the files): what a description of the rules needs (the
+    CLI's catalog, while its workers load their engines)."""
     base: Any = directory if directory is not None else rules_dir()
     files = sorted((p for p in base.iterdir() if p.name.endswith(".yml")), key=lambda p: p.name)
     digest = hashlib.sha256()
@@ -350,6 +360,4 @@ def load_rules(fact_ids: set[str], directory: Path | None = None) -> RuleSet:
         if path.name != f"{cat.id}.yml":
             raise RuleError(f"{shown}: the file of category {cat.id!r} must be named {cat.id}.yml")
         categories.append(cat)
-    ruleset = RuleSet(categories, fact_ids)
-    ruleset.version = digest.hexdigest()[:12]
-    return ruleset
+    return categories, digest.hexdigest()[:12]
