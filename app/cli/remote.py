@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 import httpx
+import orjson
 
 from app import __version__
 from app.cli.catalog import Catalog
@@ -27,7 +28,20 @@ from app.engine.risk import risk_of
 API_KEY_ENV = "REDFLAG_API_KEY"
 
 
-def fact_from_dict(d: Mapping[str, Any]) -> Fact:
+def fact_from_dict(d: Mapping[str, Any], known: dict[Any, Fact] | None = None) -> Fact:
+    """The fact of its JSON form; with ``known``, the same object for the same form (a
+    report cites each fact again in every finding: a site's responses hold hundreds of
+    thousands of copies of a few dozen facts)."""
+    if known is None:
+        return _fact(d)
+    key = tuple(d.items())
+    fact = known.get(key)
+    if fact is None:
+        fact = known[key] = _fact(d)
+    return fact
+
+
+def _fact(d: Mapping[str, Any]) -> Fact:
     return Fact(
         id=d["id"],
         statement=d["statement"],
@@ -40,7 +54,10 @@ def fact_from_dict(d: Mapping[str, Any]) -> Fact:
     )
 
 
-def report_from_dict(d: Mapping[str, Any], rule_urls: Mapping[str, str]) -> Report:
+def report_from_dict(
+    d: Mapping[str, Any], rule_urls: Mapping[str, str], known: dict[Any, Fact] | None = None
+) -> Report:
+    """The report of its JSON form (``known``: see :func:`fact_from_dict`)."""
     findings = tuple(
         Finding(
             id=f["id"],
@@ -57,7 +74,7 @@ def report_from_dict(d: Mapping[str, Any], rule_urls: Mapping[str, str]) -> Repo
             suggestion=f["suggestion"],
             source=f["source"],
             confidence=float(f["confidence"]),
-            facts=tuple(fact_from_dict(x) for x in f.get("facts", [])),
+            facts=tuple(fact_from_dict(x, known) for x in f.get("facts", [])),
             contradicts=tuple(f.get("contradicts", [])),
             sentence_start=f.get("sentence", {}).get("start", 0),
             sentence_end=f.get("sentence", {}).get("end", 0),
@@ -71,7 +88,7 @@ def report_from_dict(d: Mapping[str, Any], rule_urls: Mapping[str, str]) -> Repo
             severity=x["severity"],
             message=x["message"],
             suggestion=x["suggestion"],
-            facts=tuple(fact_from_dict(y) for y in x.get("facts", [])),
+            facts=tuple(fact_from_dict(y, known) for y in x.get("facts", [])),
         )
         for x in d["document_findings"]
     )
@@ -116,6 +133,7 @@ class ServiceClient:
         self.url = url.rstrip("/")
         self._client = httpx.Client(base_url=self.url, timeout=timeout, headers=headers)
         self._rule_urls: dict[str, str] = {}
+        self._facts: dict[Any, Fact] = {}  # one object a fact (fact_from_dict)
 
     def close(self) -> None:
         self._client.close()
@@ -141,7 +159,7 @@ class ServiceClient:
                 f"the redflag service at {self.url} answered {resp.status_code} to {method} {path}: {detail}"
             )
         try:
-            return resp.json()
+            return orjson.loads(resp.content)  # a site's answers are many megabytes
         except ValueError:
             raise CheckFailed(
                 f"the redflag service at {self.url} sent a response that is not JSON"
@@ -168,5 +186,6 @@ class ServiceClient:
             item = by_id.get(str(i))
             if item is None:
                 raise CheckFailed(f"the redflag service at {self.url} left out item {i}")
-            out.append((i, refine(report_from_dict(item, self._rule_urls), opts, text)))
+            report = report_from_dict(item, self._rule_urls, self._facts)
+            out.append((i, refine(report, opts, text)))
         return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,3 +87,23 @@ def test_unreachable_server_exits_2(cli: Cli, tmp_path: Path) -> None:
     assert f"cannot reach the redflag service at {url}" in run.err
     run = cli("--no-config", "--server", "localhost:8000", cwd=tmp_path)
     assert run.code == 2 and "expected an http:// or https:// URL" in run.err
+
+
+def test_a_fact_cited_again_is_one_object() -> None:
+    from app.cli.remote import report_from_dict
+    from app.engine import Engine, Fact
+
+    report = Engine(use_model=False).check("Our stem cell shots are 100% safe and cure arthritis.")
+    cited = [fact for f in report.findings for fact in f.facts]
+    assert len(cited) > len({fact.id for fact in cited})  # some fact is cited twice
+    data = json.loads(json.dumps(report.to_dict()))
+    known: dict[Any, Fact] = {}
+    shared = report_from_dict(data, {}, known)
+    alone = report_from_dict(data, {})
+    assert shared == alone and shared.to_dict() == report.to_dict()
+    again = [fact for f in shared.findings for fact in f.facts]
+    again += [fact for d in shared.document_findings for fact in d.facts]
+    assert len({id(fact) for fact in again}) == len({fact.id for fact in again}) == len(known)
+    changed = {**data["findings"][0]["facts"][0], "statement": "Another."}
+    other = {**data, "findings": [{**data["findings"][0], "facts": [changed]}]}
+    assert report_from_dict(other, {}, known).findings[0].facts[0].statement == "Another."
