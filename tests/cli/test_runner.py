@@ -22,6 +22,20 @@ PAGES = {
 }
 
 
+@pytest.fixture
+def pools_started(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The ``max_workers`` of each process pool the runner starts."""
+    started: list[int] = []
+    real = runner.ProcessPoolExecutor
+
+    def spy(*args: object, **kw: object) -> runner.ProcessPoolExecutor:
+        started.append(int(kw["max_workers"]))  # type: ignore[call-overload]
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", spy)
+    return started
+
+
 def test_chunks_keep_every_file_once_grouped_by_options() -> None:
     items = [(f"text {i} " * (i + 1), "markdown") for i in range(50)]
     option_of = [i % 2 for i in range(50)]
@@ -38,22 +52,14 @@ def test_chunks_keep_every_file_once_grouped_by_options() -> None:
 
 @pytest.mark.usefixtures("fresh_engine")
 def test_pool_gives_the_same_output_as_one_process(
-    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools_started: list[int]
 ) -> None:
     write_site(tmp_path, PAGES)
     serial = cli("--no-config", "--format", "json", "-j", "1", cwd=tmp_path)
     monkeypatch.setattr(runner, "POOL_MIN_BYTES", 0)
     monkeypatch.setattr(runner, "CHUNK_MIN_BYTES", 200)  # several chunks per worker
-    started: list[int] = []
-    real = runner.ProcessPoolExecutor
-
-    def spy(*args: object, **kw: object) -> runner.ProcessPoolExecutor:
-        started.append(int(kw["max_workers"]))  # type: ignore[call-overload]
-        return real(*args, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(runner, "ProcessPoolExecutor", spy)
     parallel = cli("--no-config", "--format", "json", "-j", "2", cwd=tmp_path)
-    assert started == [2]
+    assert pools_started == [2]
     assert parallel.code == serial.code == 1
     assert json.loads(parallel.out) == json.loads(serial.out)
 
@@ -85,3 +91,17 @@ def test_progress_bar_only_on_a_terminal(
 
 def test_cpu_count_is_what_this_process_may_use() -> None:
     assert runner.cpu_count() == len(os.sched_getaffinity(0))
+
+
+def test_a_file_that_cannot_be_read_stops_the_started_workers(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools_started: list[int]
+) -> None:
+    import multiprocessing
+
+    write_site(tmp_path, PAGES)
+    (tmp_path / "zz.md").write_bytes(b"\xff\xfe not UTF-8")
+    monkeypatch.setattr(runner, "POOL_MIN_BYTES", 0)
+    run = cli("--no-config", "-j", "2", cwd=tmp_path)
+    assert pools_started == [2]  # the workers were started before the files were read
+    assert run.code == 2 and "zz.md: not UTF-8 text" in run.err and "Traceback" not in run.err
+    assert multiprocessing.active_children() == []  # and are gone
