@@ -191,11 +191,12 @@ def start_workers(
     if not use_pool(sizes, jobs):
         yield None
         return
+    workers = min(jobs, len(sizes))  # never more workers than files (chunks hold whole files)
     pool = ProcessPoolExecutor(
-        max_workers=jobs, initializer=_init_worker, initargs=(model_dir, use_model)
+        max_workers=workers, initializer=_init_worker, initargs=(model_dir, use_model)
     )
     try:
-        for _ in range(jobs):  # start them all now (with fork they start together anyway)
+        for _ in range(workers):  # start them all now (with fork they start together anyway)
             pool.submit(int)
         yield pool
     finally:

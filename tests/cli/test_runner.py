@@ -105,3 +105,14 @@ def test_a_file_that_cannot_be_read_stops_the_started_workers(
     assert pools_started == [2]  # the workers were started before the files were read
     assert run.code == 2 and "zz.md: not UTF-8 text" in run.err and "Traceback" not in run.err
     assert multiprocessing.active_children() == []  # and are gone
+
+
+def test_no_more_workers_than_files(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools_started: list[int]
+) -> None:
+    write_site(tmp_path, {name: PAGES[name] for name in list(PAGES)[:3]})
+    monkeypatch.setattr(runner, "POOL_MIN_BYTES", 0)
+    run = cli("--no-config", "--format", "json", "-j", "8", cwd=tmp_path)
+    assert run.code == 1, run.err
+    assert pools_started == [3]
+    assert len(json.loads(run.out)["files"]) == 3
