@@ -58,6 +58,11 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+def chunk_target(total: int, workers: int, max_bytes: int = CHUNK_MAX_BYTES) -> int:
+    """The size chunks are cut at: about eight a worker, within the bounds."""
+    return min(max(total // max(workers * 8, 1), CHUNK_MIN_BYTES), max_bytes)
+
+
 def make_chunks(
     items: Sequence[tuple[str, str]],
     option_of: Sequence[int],
@@ -68,7 +73,7 @@ def make_chunks(
 ) -> list[Chunk]:
     """Chunks of (index, text, format), a few per worker, each with one set of options."""
     total = sum(len(t) for t, _ in items)
-    target = min(max(total // max(workers * 8, 1), CHUNK_MIN_BYTES), max_bytes)
+    target = chunk_target(total, workers, max_bytes)
     chunks: list[Chunk] = []
     for k, opts in enumerate(options):
         current: list[tuple[int, str, str]] = []
@@ -191,7 +196,9 @@ def start_workers(
     if not use_pool(sizes, jobs):
         yield None
         return
-    workers = min(jobs, len(sizes))  # never more workers than files (chunks hold whole files)
+    # never more workers than chunks: at most one a file, and at least a target's worth each
+    total = sum(sizes)
+    workers = min(jobs, len(sizes), -(-total // chunk_target(total, jobs)))
     pool = ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(model_dir, use_model)
     )

@@ -101,18 +101,42 @@ def test_a_file_that_cannot_be_read_stops_the_started_workers(
     write_site(tmp_path, PAGES)
     (tmp_path / "zz.md").write_bytes(b"\xff\xfe not UTF-8")
     monkeypatch.setattr(runner, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(runner, "CHUNK_MIN_BYTES", 200)  # several chunks per worker
     run = cli("--no-config", "-j", "2", cwd=tmp_path)
     assert pools_started == [2]  # the workers were started before the files were read
     assert run.code == 2 and "zz.md: not UTF-8 text" in run.err and "Traceback" not in run.err
     assert multiprocessing.active_children() == []  # and are gone
 
 
-def test_no_more_workers_than_files(
-    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools_started: list[int]
+@pytest.mark.parametrize(
+    ("sizes", "jobs", "workers"),
+    [
+        ([100_000] * 3, 8, 3),  # no more workers than files
+        ([1_000] * 300, 64, 19),  # nor than the chunks the text makes (16 kB at least each)
+        ([400_000] * 10, 2, 2),
+        ([1_000] * 10, 8, None),  # too little text: one process
+    ],
+)
+def test_workers_started_for_files_of_these_sizes(
+    sizes: list[int], jobs: int, workers: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_site(tmp_path, {name: PAGES[name] for name in list(PAGES)[:3]})
-    monkeypatch.setattr(runner, "POOL_MIN_BYTES", 0)
-    run = cli("--no-config", "--format", "json", "-j", "8", cwd=tmp_path)
-    assert run.code == 1, run.err
-    assert pools_started == [3]
-    assert len(json.loads(run.out)["files"]) == 3
+    made: list[dict[str, object]] = []
+
+    class Pool:
+        def __init__(self, **kw: object) -> None:
+            made.append(kw)
+            self.submitted = 0
+
+        def submit(self, fn: object) -> None:
+            self.submitted += 1
+
+        def shutdown(self, wait: bool, cancel_futures: bool) -> None:
+            made.append({"shut down": wait and cancel_futures})
+
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", Pool)
+    with runner.start_workers(sizes, jobs, model_dir=Path("model"), use_model=False) as pool:
+        if workers is None:
+            assert pool is None and made == []
+            return
+        assert made[0]["max_workers"] == workers and pool.submitted == workers  # type: ignore[union-attr]
+    assert made[-1] == {"shut down": True}
