@@ -78,16 +78,6 @@ def _under(path: str, folder: str) -> str | None:
     return path[len(prefix) :].replace(os.sep, "/")
 
 
-def display_path(path: Path, cwd: Path) -> str:
-    absolute = os.path.abspath(path)
-    rel = _under(absolute, os.path.abspath(cwd))
-    return rel if rel is not None else Path(absolute).as_posix()
-
-
-def relative_to(path: Path, root: Path) -> str | None:
-    return _under(os.path.abspath(path), os.path.abspath(root))
-
-
 def format_of(name: str, override: str | None) -> str:
     if override:
         return override
