@@ -1,4 +1,6 @@
 # Types of the C extension built from _native.pyx (optional; see setup.py).
+from typing import Any
+
 import numpy as np
 
 class TokenTable:
@@ -9,6 +11,11 @@ class WordTrie:
     n_nodes: int
     def __init__(self, keys: list[str]) -> None: ...
     def find(self, text: str) -> tuple[list[int], list[int], list[int]]: ...
+
+class CueScanner:
+    n_cues: int
+    def __init__(self, program: list[Any]) -> None: ...
+    def find(self, text: str, start: int, end: int, cues: int) -> list[list[tuple[int, int]]]: ...
 
 def cells(
     text: str,

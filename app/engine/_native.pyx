@@ -4,8 +4,9 @@ times weights, the runs of non-ASCII characters to strip accents from), the rule
 lexicon pass (a trie of code points walked from word edges), and smaller steps around
 them: offsets mapped in batches, which sentences hold a cue, which rules' matches leave
 their sentence, sentence splitting around Bling Fire's own call, a sentence's
-fact-topic words, RE2 called directly (``re2_direct.py``), and the context verdicts on
-the rules' matches (``Engine._rule_findings``).
+fact-topic words, RE2 called directly (``re2_direct.py``), the context verdicts on
+the rules' matches (``Engine._rule_findings``), and the context cues found in one scan
+(``CueScanner``, from ``cue_program.py``; RE2 finds them without the extension).
 
 Optional: the modules that use it (``features``, ``inference``, ``rules.kinds``,
 ``rules.loader``, ``normalize``, ``context``, ``formats.document``, ``sentences``,
@@ -16,7 +17,7 @@ numpy and Python calls, and looks for the lexicon's keys only where a kept hit c
 """
 
 from libc.math cimport sqrt
-from libc.stdint cimport int32_t, int64_t, uint16_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, qsort, realloc
 
 import numpy as np
@@ -25,6 +26,7 @@ cdef extern from *:
     # a hint to load memory that will be read soon: the look-ups below are random reads
     # of tables of megabytes, and waiting for each in turn was most of their time
     void __builtin_prefetch(const void *addr, int rw, int locality) nogil
+    int __builtin_ctz(unsigned int x) nogil
 
 
 cdef extern from "Python.h":
@@ -1901,3 +1903,443 @@ def built_findings(
     finally:
         free(line_at)
     return out
+
+
+# --- the context cues in one scan (cue_program.py) --------------------------------------
+
+cdef enum:
+    _TOKEN_BOUNDARY = -1  # \b: ASCII word characters on one side only, as RE2's
+    _TOKEN_WORD_RUN = -2  # \w*, greedy; always followed by \b (cue_program.check_runs)
+    _MAX_CUES = 32
+    _DENSE_EDGES = 6  # a node with this many characters' edges has a row of 128 children
+
+
+cdef struct _CueEdge:
+    int32_t token  # a lower-case ASCII character, or _TOKEN_*
+    int32_t child
+
+
+cdef struct _CueNode:
+    int32_t first_edge  # its edges: boundaries and runs, then characters in order
+    int32_t n_edges
+    int32_t n_special  # how many of them are boundaries and runs
+    int32_t dense  # with many characters' edges: its row of children by character, or -1
+    int32_t first_end  # the paths that end here (_CueEnd), in the first segments' trie
+    int32_t n_ends  # (in a later segment's trie: one, the first path in order)
+
+
+cdef struct _CueEnd:
+    int32_t branch  # all branches of all cues, numbered cue by cue
+    int32_t path  # in the pattern's order
+
+
+cdef struct _CueItem:
+    int32_t root  # a later segment's trie, or -1: a gap
+    int32_t lo
+    int32_t hi
+    bint lazy
+    uint64_t excluded_lo  # the gap's excluded ASCII characters, as bits
+    uint64_t excluded_hi
+
+
+cdef struct _CueFound:
+    int32_t branch
+    int32_t path
+    Py_ssize_t end
+
+
+cdef struct _CueText:
+    int kind
+    void *data
+    Py_ssize_t length  # of the whole text: the context
+    Py_ssize_t end  # where matches must end by
+
+
+cdef inline bint _re2_word(uint32_t c) noexcept:
+    # \b's word characters in RE2: ASCII only
+    return (97 <= c <= 122) or (65 <= c <= 90) or (48 <= c <= 57) or c == 95
+
+
+cdef inline uint32_t _re2_fold(uint32_t c) noexcept:
+    # what a lower-case ASCII letter of a case-insensitive RE2 pattern also matches
+    if 65 <= c <= 90:
+        return c + 32
+    if c == 0x17F:  # LATIN SMALL LETTER LONG S
+        return 115  # s
+    if c == 0x212A:  # KELVIN SIGN
+        return 107  # k
+    return c
+
+
+cdef inline bint _at_boundary(const _CueText *t, Py_ssize_t i) noexcept:
+    cdef bint before = i > 0 and _re2_word(PyUnicode_READ(t.kind, t.data, i - 1))
+    cdef bint after = i < t.length and _re2_word(PyUnicode_READ(t.kind, t.data, i))
+    return before != after
+
+
+cdef class CueScanner:
+    """Every cue of a set in one left-to-right pass, as RE2 finds each alone: its
+    leftmost match, then the next from where that one ended (``cue_program``).  The
+    cues' first segments share one trie, walked once where any of them can start."""
+
+    cdef _CueNode *nodes
+    cdef _CueEdge *edges
+    cdef _CueEnd *ends
+    cdef _CueItem *items
+    cdef int32_t *dense
+    cdef int32_t start  # where a walk from a boundary starts: the root's only edge is \b
+    cdef int32_t *branch_items  # a branch's items after its first segment: from, and
+    cdef int32_t *cue_branches  # (next entry) to; a cue's branches likewise
+    cdef int32_t *branch_cue
+    cdef uint32_t bound_first[128]  # cues with a path "\b c..." starting with c
+    cdef uint32_t free_first[128]  # cues with a path "c..." starting with c
+    cdef readonly int32_t n_cues
+    cdef _CueFound *found  # a stack of the segments' matches being tried
+    cdef Py_ssize_t n_found, size_found
+
+    def __cinit__(self, list program):
+        """``program``: for each cue, its branches; a branch is a list of segments (lists
+        of paths: tuples of one-character strings, ``"\\b"`` and ``"\\w*"``) and gaps
+        (``(excluded, lo, hi, lazy)``), in turn."""
+        cdef Py_ssize_t k
+        if not 0 < len(program) <= _MAX_CUES:
+            raise ValueError(f"1 to {_MAX_CUES} cues, not {len(program)}")
+        nodes: list = [[[], {}]]  # [ends, {token: child}]; node 0 is the first segments'
+        items: list = []
+        branch_items: list = []
+        branch_cue: list = []
+        cue_branches: list = []
+        bound = [0] * 128
+        free_ = [0] * 128
+
+        def add(root, path, end):
+            node = root
+            for token in path:
+                code = (
+                    _TOKEN_BOUNDARY if token == "\\b"
+                    else _TOKEN_WORD_RUN if token == "\\w*"
+                    else ord(token)
+                )
+                if code >= 128 or (code >= 0 and token != token.lower()):
+                    raise ValueError(f"token {token!r}")
+                child = nodes[node][1].get(code)
+                if child is None:
+                    child = nodes[node][1][code] = len(nodes)
+                    nodes.append([[], {}])
+                node = child
+            nodes[node][0].append(end)
+
+        for cue, branches in enumerate(program):
+            cue_branches.append(len(branch_items))
+            for branch in branches:
+                if len(branch) % 2 == 0:
+                    raise ValueError("a branch ends with a gap")
+                number = len(branch_items)
+                branch_items.append(len(items))
+                branch_cue.append(cue)
+                for priority, path in enumerate(branch[0]):
+                    first = [t for t in path if t != "\\b"]
+                    if not first or len(first[0]) != 1:
+                        raise ValueError(f"path {path!r} starts with no character")
+                    add(0, path, (number, priority))  # checks the tokens first
+                    mask = bound if path[0] == "\\b" else free_
+                    mask[ord(first[0])] |= 1 << cue  # the text's is folded
+                for n, part in enumerate(branch[1:]):
+                    if n % 2 == 0:
+                        excluded, lo, hi, lazy = part
+                        if not 0 <= lo <= hi or any(ord(c) >= 128 for c in excluded):
+                            raise ValueError(f"gap {part!r}")
+                        items.append((-1, lo, hi, lazy, excluded))
+                        continue
+                    root = len(nodes)
+                    nodes.append([[], {}])
+                    for priority, path in enumerate(part):
+                        add(root, path, (number, priority))
+                    items.append((root, 0, 0, False, ""))
+        branch_items.append(len(items))
+        cue_branches.append(len(branch_cue))
+        self.n_cues = len(program)
+        n_edges = sum(len(node[1]) for node in nodes)
+        n_ends = sum(len(node[0]) for node in nodes)
+        self.nodes = <_CueNode *> malloc(len(nodes) * sizeof(_CueNode))
+        self.edges = <_CueEdge *> malloc(max(n_edges, 1) * sizeof(_CueEdge))
+        self.ends = <_CueEnd *> malloc(max(n_ends, 1) * sizeof(_CueEnd))
+        self.items = <_CueItem *> malloc(max(len(items), 1) * sizeof(_CueItem))
+        self.branch_items = <int32_t *> malloc(len(branch_items) * sizeof(int32_t))
+        self.branch_cue = <int32_t *> malloc(max(len(branch_cue), 1) * sizeof(int32_t))
+        self.cue_branches = <int32_t *> malloc(len(cue_branches) * sizeof(int32_t))
+        rows = [k for k, node in enumerate(nodes) if sum(t >= 0 for t in node[1]) >= _DENSE_EDGES]
+        self.dense = <int32_t *> calloc(max(len(rows), 1) * 128, sizeof(int32_t))
+        if self.dense == NULL:
+            raise MemoryError()
+        self.size_found = 64
+        self.found = <_CueFound *> malloc(self.size_found * sizeof(_CueFound))
+        if (self.nodes == NULL or self.edges == NULL or self.ends == NULL
+                or self.items == NULL or self.branch_items == NULL
+                or self.branch_cue == NULL or self.cue_branches == NULL or self.found == NULL):
+            raise MemoryError()
+        e = 0
+        d = 0
+        for k, (node_ends, children) in enumerate(nodes):
+            self.nodes[k].first_edge = e
+            self.nodes[k].n_edges = len(children)
+            self.nodes[k].n_special = sum(1 for t in children if t < 0)
+            self.nodes[k].dense = -1
+            for token, child in sorted(children.items()):  # boundaries and runs first
+                self.edges[e].token = token
+                self.edges[e].child = child
+                e += 1
+            self.nodes[k].first_end = d
+            self.nodes[k].n_ends = len(node_ends)
+            for number, priority in node_ends:
+                self.ends[d].branch = number
+                self.ends[d].path = priority
+                d += 1
+        for row, k in enumerate(rows):
+            self.nodes[k].dense = row
+            for token, child in nodes[k][1].items():
+                if token >= 0:
+                    self.dense[row * 128 + token] = child  # 0, the root, is no child
+        root_edges = nodes[0][1]
+        self.start = (
+            root_edges[_TOKEN_BOUNDARY]
+            if list(root_edges) == [_TOKEN_BOUNDARY] and not nodes[0][0]
+            else 0
+        )
+        for k, (root, lo, hi, lazy, excluded) in enumerate(items):
+            self.items[k].root = root
+            self.items[k].lo = lo
+            self.items[k].hi = hi
+            self.items[k].lazy = lazy
+            self.items[k].excluded_lo = 0
+            self.items[k].excluded_hi = 0
+            for c in excluded:
+                if ord(c) < 64:
+                    self.items[k].excluded_lo |= (<uint64_t> 1) << ord(c)
+                else:
+                    self.items[k].excluded_hi |= (<uint64_t> 1) << (ord(c) - 64)
+        for k, v in enumerate(branch_items):
+            self.branch_items[k] = v
+        for k, v in enumerate(branch_cue):
+            self.branch_cue[k] = v
+        for k, v in enumerate(cue_branches):
+            self.cue_branches[k] = v
+        for k in range(128):
+            self.bound_first[k] = bound[k]
+            self.free_first[k] = free_[k]
+
+    def __dealloc__(self):
+        free(self.nodes)
+        free(self.edges)
+        free(self.ends)
+        free(self.items)
+        free(self.dense)
+        free(self.branch_items)
+        free(self.branch_cue)
+        free(self.cue_branches)
+        free(self.found)
+
+    cdef int _push(self, int32_t branch, int32_t path, Py_ssize_t end) except -1:
+        cdef _CueFound *grown
+        if self.n_found == self.size_found:
+            grown = <_CueFound *> realloc(self.found, 2 * self.size_found * sizeof(_CueFound))
+            if grown == NULL:
+                raise MemoryError()
+            self.found = grown
+            self.size_found *= 2
+        self.found[self.n_found].branch = branch
+        self.found[self.n_found].path = path
+        self.found[self.n_found].end = end
+        self.n_found += 1
+        return 0
+
+    cdef int _walk(self, const _CueText *t, int32_t node, Py_ssize_t i, uint32_t cues) except -1:
+        """Push every path of the trie below ``node`` that matches from ``i`` (of the
+        cues in ``cues``, in the first segments' trie).  Characters are followed in a
+        loop; boundaries and runs, which branch, by recursion."""
+        cdef const _CueNode *nd
+        cdef const _CueEdge *edges
+        cdef const _CueEnd *end
+        cdef int32_t k, lo, hi, mid
+        cdef Py_ssize_t j, run_end
+        cdef uint32_t c
+        while True:
+            nd = &self.nodes[node]
+            edges = &self.edges[nd.first_edge]
+            for k in range(nd.first_end, nd.first_end + nd.n_ends):
+                end = &self.ends[k]
+                if (cues >> self.branch_cue[end.branch]) & 1:
+                    self._push(end.branch, end.path, i)
+            for lo in range(nd.n_special):
+                if edges[lo].token == _TOKEN_BOUNDARY:
+                    if _at_boundary(t, i):
+                        self._walk(t, edges[lo].child, i, cues)
+                else:  # a run of word characters, the longest first; a \b follows
+                    run_end = i
+                    while run_end < t.end:
+                        c = PyUnicode_READ(t.kind, t.data, run_end)
+                        if not (_re2_word(c) or c == 0x17F or c == 0x212A):  # \w folds them
+                            break
+                        run_end += 1
+                    j = run_end
+                    while j >= i:
+                        if _at_boundary(t, j):
+                            self._walk(t, edges[lo].child, j, cues)
+                        j -= 1
+            lo = nd.n_special
+            if lo == nd.n_edges or i >= t.end:
+                return 0
+            c = _re2_fold(PyUnicode_READ(t.kind, t.data, i))
+            if nd.dense >= 0:
+                if c >= 128:
+                    return 0
+                node = self.dense[nd.dense * 128 + c]
+                if node == 0:
+                    return 0
+                i += 1
+                continue
+            hi = nd.n_edges
+            while lo < hi:  # the character's edge, by bisection
+                mid = (lo + hi) >> 1
+                if <uint32_t> edges[mid].token < c:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo == nd.n_edges or <uint32_t> edges[lo].token != c:
+                return 0
+            node = edges[lo].child
+            i += 1
+
+    cdef void _in_order(self, Py_ssize_t base, Py_ssize_t top) noexcept:
+        # by branch, then path: the pattern's order (stable, so a run's longest end first)
+        cdef Py_ssize_t k, m
+        cdef _CueFound x
+        for k in range(base + 1, top):
+            x = self.found[k]
+            m = k
+            while m > base and (
+                self.found[m - 1].branch > x.branch
+                or (self.found[m - 1].branch == x.branch and self.found[m - 1].path > x.path)
+            ):
+                self.found[m] = self.found[m - 1]
+                m -= 1
+            self.found[m] = x
+
+    cdef Py_ssize_t _items(
+        self, const _CueText *t, int32_t item, int32_t last, Py_ssize_t i
+    ) except -2:
+        """Where the items ``item`` up to ``last`` match from ``i``, trying their
+        choices in the pattern's order, or -1."""
+        cdef const _CueItem *it
+        cdef Py_ssize_t base, top, k, got, limit, g, lo, hi
+        cdef uint32_t c
+        if item == last:
+            return i
+        it = &self.items[item]
+        if it.root >= 0:
+            base = self.n_found
+            self._walk(t, it.root, i, 0xFFFFFFFF)
+            top = self.n_found
+            self._in_order(base, top)
+            got = -1
+            for k in range(base, top):
+                got = self._items(t, item + 1, last, self.found[k].end)
+                if got >= 0:
+                    break
+            self.n_found = base
+            return got
+        limit = i
+        hi = i + it.hi if i + it.hi < t.end else t.end
+        while limit < hi:
+            c = PyUnicode_READ(t.kind, t.data, limit)
+            if c < 64 and (it.excluded_lo >> c) & 1:
+                break
+            if 64 <= c < 128 and (it.excluded_hi >> (c - 64)) & 1:
+                break
+            limit += 1
+        lo = i + it.lo
+        if limit < lo:
+            return -1
+        if it.lazy:
+            g = lo
+            while g <= limit:
+                got = self._items(t, item + 1, last, g)
+                if got >= 0:
+                    return got
+                g += 1
+        else:
+            g = limit
+            while g >= lo:
+                got = self._items(t, item + 1, last, g)
+                if got >= 0:
+                    return got
+                g -= 1
+        return -1
+
+    def find(self, str text, Py_ssize_t start, Py_ssize_t end, uint32_t cues):
+        """For each cue (those not in the bit mask ``cues`` are skipped: an empty
+        list), its matches in ``text[start:end]`` as character spans, in order, the
+        text around the range as context (for ``\\b``), as RE2 finds them one after
+        the other."""
+        cdef _CueText t
+        cdef Py_ssize_t i, got, k, top
+        cdef Py_ssize_t next_at[_MAX_CUES]
+        cdef uint32_t c, mask, open_
+        cdef int cue
+        cdef int32_t b
+        cdef bint word_before, word_here
+        if start < 0 or end < start or end > len(text):
+            raise ValueError(f"range [{start}, {end}) is outside the {len(text)} characters")
+        t.kind = PyUnicode_KIND(text)
+        t.data = PyUnicode_DATA(text)
+        t.length = len(text)
+        t.end = end
+        out = [[] for _ in range(self.n_cues)]
+        for cue in range(self.n_cues):
+            next_at[cue] = start
+        if self.n_cues < 32:
+            cues &= ((<uint32_t> 1) << self.n_cues) - 1
+        self.n_found = 0
+        word_before = start > 0 and _re2_word(PyUnicode_READ(t.kind, t.data, start - 1))
+        for i in range(start, end):
+            c = PyUnicode_READ(t.kind, t.data, i)
+            word_here = _re2_word(c)
+            if word_before != word_here:
+                mask = self.bound_first[_re2_fold(c) & 127] | self.free_first[_re2_fold(c) & 127]
+            else:
+                mask = self.free_first[_re2_fold(c) & 127]
+            word_before = word_here
+            mask &= cues
+            if not mask or _re2_fold(c) >= 128:
+                continue
+            open_ = 0  # the cues whose last match ended by here
+            while mask:
+                cue = __builtin_ctz(mask)
+                mask &= mask - 1
+                if next_at[cue] <= i:
+                    open_ |= (<uint32_t> 1) << cue
+            if not open_:
+                continue
+            # (mask holds a cue here only at a boundary when every path starts with one)
+            self._walk(&t, self.start, i, open_)
+            top = self.n_found
+            if not top:
+                continue
+            self._in_order(0, top)
+            k = 0
+            while k < top:  # cue by cue (branches are numbered cue by cue)
+                b = self.found[k].branch
+                cue = self.branch_cue[b]
+                got = -1
+                while k < top and self.branch_cue[self.found[k].branch] == cue:
+                    if got < 0:
+                        b = self.found[k].branch
+                        got = self._items(
+                            &t, self.branch_items[b], self.branch_items[b + 1], self.found[k].end
+                        )
+                    k += 1
+                if got > i:
+                    (<list> out[cue]).append((i, got))
+                    next_at[cue] = got
+            self.n_found = 0
+        return out

@@ -15,7 +15,9 @@ what they do to that rule's finding.
   or it stands in quotation marks next to sentences that criticise it
   ("Language to look out for: "Clinically proven." Ask: which trial?").
 
-The engine asks these questions of every raw match in the C extension
+The cues themselves are found by RE2, one scan each, or with the C extension all
+in one scan (``_native.CueScanner``, the patterns compiled by ``cue_program``), to the
+same spans.  The engine asks these questions of every raw match in the C extension
 (``_native.context_verdicts``) when it can, over the cue hits found here; the
 methods below are its twin, and the tests compare the two.
 """
@@ -24,12 +26,14 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 import numpy as np
 
+from app.engine.cue_program import Unsupported, compile_cue, native_program
 from app.engine.native import native_module
 from app.engine.normalize import Utf8Index, is_word_char
 from app.engine.rules.kinds import compile_re2
@@ -45,6 +49,7 @@ _CLAUSE_BREAK = compile_re2(
     "clause breaks",
 )
 _WORD = re.compile(r"[\w'-]+")
+_ALL_CUES = 0xFFFFFFFF
 _AFTER_WINDOW = re.compile(r"^\^\[\^[^\]]*\]\{0,(\d+)\}\??")
 CUE_KEYS = (
     "negation_before",
@@ -73,13 +78,33 @@ class ContextCues:
             return compile_re2(raw.encode(), f"{where}: {key}")
 
         self.patterns = {key: c(key) for key in CUE_KEYS if key != "negation_after"}
-        after = "".join(line.strip() for line in patterns.get("negation_after", "").splitlines())
+        sources = {
+            key: "".join(line.strip() for line in patterns[key].splitlines())
+            for key in CUE_KEYS
+            if key in patterns
+        }
+        after = sources.get("negation_after", "")
         window = _AFTER_WINDOW.match(after)
         # the leading "^[^.;:!?]{0,N}?" of negation_after is applied as a distance below
         self.after_window = int(window.group(1)) if window else 60
+        sources["negation_after"] = after[window.end() :] if window else after
         self.patterns["negation_after"] = compile_re2(
-            after[window.end() :].encode() if window else after.encode(), f"{where}: negation_after"
+            sources["negation_after"].encode(), f"{where}: negation_after"
         )
+        # the cues the C extension can find in one scan (cue_program), by their place
+        # in its answer; RE2 finds the others, and all of them without the extension
+        self.scanned: dict[str, int] = {}
+        self.scanner: Any = None
+        if _NATIVE is not None:
+            program = []
+            for key in CUE_KEYS:
+                try:
+                    program.append(native_program(compile_cue(sources[key])))
+                except Unsupported:
+                    continue
+                self.scanned[key] = len(self.scanned)
+            if program:
+                self.scanner = _NATIVE.CueScanner(program)
 
     def for_document(self, index: Utf8Index, sentences: list[tuple[int, int]]) -> DocumentContext:
         return DocumentContext(self, index, sentences)
@@ -131,9 +156,22 @@ class _LazyHits(dict[str, _Hits]):
         self._cues = cues
         self._index = index
         self._sentences = sentences
+        self._scanned: list[list[tuple[int, int]]] | None = None
 
     def __missing__(self, key: str) -> _Hits:
-        spans = sentence_spans(self._index, self._cues.patterns[key], self._sentences)
+        slot = self._cues.scanned.get(key)
+        if slot is None:
+            spans = sentence_spans(self._index, self._cues.patterns[key], self._sentences)
+        else:
+            text = self._index.text
+            scanner = self._cues.scanner
+            if self._scanned is None:  # every scanned cue at once, on the first asked
+                self._scanned = scanner.find(text, 0, len(text), _ALL_CUES)
+            spans = own_sentence_spans(
+                self._scanned[slot],
+                lambda s, e: scanner.find(text, s, e, 1 << slot)[slot],
+                self._sentences,
+            )
         if key == "negation_before":
             # "not only ... but also" is not a negation
             norm = self._index.text
@@ -155,7 +193,18 @@ def sentence_spans(
     "?") hides the matches it passes over: it is dropped, and each sentence it touches is
     searched again alone ("Avoid those clinics! Clinics tell patients ...": the first
     "clinics" ... "tell" hid "Clinics tell")."""
-    spans = index.spans(pattern)
+    return own_sentence_spans(
+        index.spans(pattern), lambda s, e: index.spans(pattern, s, e), sentences
+    )
+
+
+def own_sentence_spans(
+    spans: list[tuple[int, int]],
+    search: Callable[[int, int], list[tuple[int, int]]],
+    sentences: list[tuple[int, int]],
+) -> list[tuple[int, int]]:
+    """:func:`sentence_spans` from a cue's ``spans`` over the whole text, ``search``
+    finding its matches in one range of it."""
     leaving = spans_leaving([s for s, _ in spans], [e for _, e in spans], sentences)
     if not leaving:
         return spans
@@ -168,7 +217,7 @@ def sentence_spans(
         if n not in drop and bisect.bisect_right(sentence_starts, span[0]) - 1 not in again
     ]
     for i in again:
-        kept.extend(index.spans(pattern, *sentences[i]))
+        kept.extend(search(*sentences[i]))
     kept.sort()
     return kept
 
