@@ -15,7 +15,9 @@ class WordTrie:
 class CueScanner:
     n_cues: int
     def __init__(self, program: list[Any]) -> None: ...
-    def find(self, text: str, start: int, end: int, cues: int) -> list[list[tuple[int, int]]]: ...
+    def find(
+        self, text: str, start: int, end: int, cues: int
+    ) -> list[tuple[list[int], list[int]]]: ...
 
 def cells(
     text: str,

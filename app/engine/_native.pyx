@@ -30,6 +30,7 @@ cdef extern from *:
 
 
 cdef extern from "Python.h":
+    int PyUnicode_1BYTE_KIND
     bint Py_UNICODE_ISALNUM(Py_UCS4 ch)
     int PyUnicode_KIND(object o)
     void *PyUnicode_DATA(object o)
@@ -1912,6 +1913,7 @@ cdef enum:
     _TOKEN_WORD_RUN = -2  # \w*, greedy; always followed by \b (cue_program.check_runs)
     _MAX_CUES = 32
     _DENSE_EDGES = 6  # a node with this many characters' edges has a row of 128 children
+    _PREFIX_WORDS = 512  # 32 * 32 * 32 bits
 
 
 cdef struct _CueEdge:
@@ -1971,10 +1973,57 @@ cdef inline uint32_t _re2_fold(uint32_t c) noexcept:
     return c
 
 
+cdef inline uint32_t _prefix_class(uint32_t c) noexcept:
+    # a (folded) character's class in CueScanner.prefixes: letters 1-26, digits and "_"
+    # 27, space 28, "-" 29, "'" 30, '"' 31, anything else 0
+    if 97 <= c <= 122:
+        return c - 96
+    if (48 <= c <= 57) or c == 95:
+        return 27
+    if c == 32:
+        return 28
+    if c == 45:
+        return 29
+    if c == 39:
+        return 30
+    if c == 34:
+        return 31
+    return 0
+
+
 cdef inline bint _at_boundary(const _CueText *t, Py_ssize_t i) noexcept:
     cdef bint before = i > 0 and _re2_word(PyUnicode_READ(t.kind, t.data, i - 1))
     cdef bint after = i < t.length and _re2_word(PyUnicode_READ(t.kind, t.data, i))
     return before != after
+
+
+def _prefix_triples(tuple path):
+    """The classes (``_prefix_class``) the first three characters of a match of ``path``
+    can have: its characters', a word run's any word character, and past its end any."""
+    out = set()
+    any_class = range(32)
+    word = range(1, 28)
+
+    def go(Py_ssize_t at, tuple got):
+        if len(got) == 3:
+            out.add(got)
+            return
+        if at == len(path):
+            for c in any_class:
+                go(at, got + (c,))
+            return
+        token = path[at]
+        if token == "\\b":
+            go(at + 1, got)
+        elif token == "\\w*":
+            go(at + 1, got)
+            for c in word:
+                go(at, got + (c,))
+        else:
+            go(at + 1, got + (_prefix_class(ord(token)),))
+
+    go(0, ())
+    return out
 
 
 cdef class CueScanner:
@@ -1993,6 +2042,11 @@ cdef class CueScanner:
     cdef int32_t *branch_cue
     cdef uint32_t bound_first[128]  # cues with a path "\b c..." starting with c
     cdef uint32_t free_first[128]  # cues with a path "c..." starting with c
+    cdef uint32_t bound256[256]  # the same by Latin-1 character, folded
+    cdef uint32_t free256[256]
+    cdef uint32_t word256[256]  # 1 for RE2's word characters
+    cdef uint64_t prefixes[_PREFIX_WORDS]  # the classes of the first three characters a
+    # match can have (bits by _prefix_class; a match shorter than three, any after it)
     cdef readonly int32_t n_cues
     cdef _CueFound *found  # a stack of the segments' matches being tried
     cdef Py_ssize_t n_found, size_found
@@ -2127,6 +2181,20 @@ cdef class CueScanner:
         for k in range(128):
             self.bound_first[k] = bound[k]
             self.free_first[k] = free_[k]
+        for k in range(_PREFIX_WORDS):
+            self.prefixes[k] = 0
+        word_classes = list(range(1, 28))
+        for cue_branches_ in program:
+            for branch in cue_branches_:
+                for path in branch[0]:
+                    for triple in _prefix_triples(path):
+                        k = (triple[0] << 10) | (triple[1] << 5) | triple[2]
+                        self.prefixes[k >> 6] |= (<uint64_t> 1) << (k & 63)
+        for k in range(256):
+            folded = _re2_fold(k)
+            self.bound256[k] = bound[folded] if folded < 128 else 0
+            self.free256[k] = free_[folded] if folded < 128 else 0
+            self.word256[k] = _re2_word(k)
 
     def __dealloc__(self):
         free(self.nodes)
@@ -2276,70 +2344,102 @@ cdef class CueScanner:
                 g -= 1
         return -1
 
-    def find(self, str text, Py_ssize_t start, Py_ssize_t end, uint32_t cues):
-        """For each cue (those not in the bit mask ``cues`` are skipped: an empty
-        list), its matches in ``text[start:end]`` as character spans, in order, the
-        text around the range as context (for ``\\b``), as RE2 finds them one after
-        the other."""
-        cdef _CueText t
-        cdef Py_ssize_t i, got, k, top
-        cdef Py_ssize_t next_at[_MAX_CUES]
-        cdef uint32_t c, mask, open_
+    cdef inline bint _may_start(self, const _CueText *t, Py_ssize_t i) noexcept:
+        # whether a match can start with text[i:i + 3] (needs i + 3 <= t.end)
+        cdef uint32_t k = (
+            (_prefix_class(_re2_fold(PyUnicode_READ(t.kind, t.data, i))) << 10)
+            | (_prefix_class(_re2_fold(PyUnicode_READ(t.kind, t.data, i + 1))) << 5)
+            | _prefix_class(_re2_fold(PyUnicode_READ(t.kind, t.data, i + 2)))
+        )
+        return (self.prefixes[k >> 6] >> (k & 63)) & 1
+
+    cdef int _start(
+        self, const _CueText *t, Py_ssize_t i, uint32_t mask, Py_ssize_t *next_at, list out
+    ) except -1:
+        """The matches of the cues in ``mask`` that start at ``i``, if their last match
+        ended by there: each cue's first branch and path (in order) with which the rest
+        of its pattern matches."""
+        cdef uint32_t open_ = 0
         cdef int cue
         cdef int32_t b
+        cdef Py_ssize_t k, top, got
+        while mask:
+            cue = __builtin_ctz(mask)
+            mask &= mask - 1
+            if next_at[cue] <= i:
+                open_ |= (<uint32_t> 1) << cue
+        if not open_:
+            return 0
+        # (mask holds a cue here only at a boundary when every path starts with one)
+        self._walk(t, self.start, i, open_)
+        top = self.n_found
+        self._in_order(0, top)
+        k = 0
+        while k < top:  # cue by cue (branches are numbered cue by cue)
+            cue = self.branch_cue[self.found[k].branch]
+            got = -1
+            while k < top and self.branch_cue[self.found[k].branch] == cue:
+                if got < 0:
+                    b = self.found[k].branch
+                    got = self._items(
+                        t, self.branch_items[b], self.branch_items[b + 1], self.found[k].end
+                    )
+                k += 1
+            if got > i:
+                (<list> (<tuple> out[cue])[0]).append(i)
+                (<list> (<tuple> out[cue])[1]).append(got)
+                next_at[cue] = got
+        self.n_found = 0
+        return 0
+
+    def find(self, str text, Py_ssize_t start, Py_ssize_t end, uint32_t cues):
+        """For each cue (those not in the bit mask ``cues`` are skipped: empty lists),
+        ``(starts, ends)`` of its matches in ``text[start:end]`` as character offsets,
+        in order, the text around the range as context (for ``\\b``), as RE2 finds
+        them one after the other."""
+        cdef _CueText t
+        cdef Py_ssize_t i
+        cdef Py_ssize_t next_at[_MAX_CUES]
+        cdef uint32_t c, mask, here, before
+        cdef int cue
         cdef bint word_before, word_here
+        cdef const unsigned char *latin
         if start < 0 or end < start or end > len(text):
             raise ValueError(f"range [{start}, {end}) is outside the {len(text)} characters")
         t.kind = PyUnicode_KIND(text)
         t.data = PyUnicode_DATA(text)
         t.length = len(text)
         t.end = end
-        out = [[] for _ in range(self.n_cues)]
+        out = [([], []) for _ in range(self.n_cues)]
         for cue in range(self.n_cues):
             next_at[cue] = start
         if self.n_cues < 32:
             cues &= ((<uint32_t> 1) << self.n_cues) - 1
         self.n_found = 0
         word_before = start > 0 and _re2_word(PyUnicode_READ(t.kind, t.data, start - 1))
+        if t.kind == PyUnicode_1BYTE_KIND:
+            # one byte a character: each position's cues from two tables, no branch but
+            # where a cue can start
+            latin = <const unsigned char *> t.data
+            before = word_before
+            for i in range(start, end):
+                c = latin[i]
+                here = self.word256[c]
+                mask = (self.free256[c] | (self.bound256[c] & (0 - (here ^ before)))) & cues
+                before = here
+                if mask and (i + 2 >= end or self._may_start(&t, i)):
+                    self._start(&t, i, mask, next_at, out)
+            return out
         for i in range(start, end):
             c = PyUnicode_READ(t.kind, t.data, i)
             word_here = _re2_word(c)
-            if word_before != word_here:
-                mask = self.bound_first[_re2_fold(c) & 127] | self.free_first[_re2_fold(c) & 127]
-            else:
-                mask = self.free_first[_re2_fold(c) & 127]
+            c = _re2_fold(c)
+            if c < 128:
+                mask = self.free_first[c]
+                if word_before != word_here:
+                    mask |= self.bound_first[c]
+                mask &= cues
+                if mask and (i + 2 >= end or self._may_start(&t, i)):
+                    self._start(&t, i, mask, next_at, out)
             word_before = word_here
-            mask &= cues
-            if not mask or _re2_fold(c) >= 128:
-                continue
-            open_ = 0  # the cues whose last match ended by here
-            while mask:
-                cue = __builtin_ctz(mask)
-                mask &= mask - 1
-                if next_at[cue] <= i:
-                    open_ |= (<uint32_t> 1) << cue
-            if not open_:
-                continue
-            # (mask holds a cue here only at a boundary when every path starts with one)
-            self._walk(&t, self.start, i, open_)
-            top = self.n_found
-            if not top:
-                continue
-            self._in_order(0, top)
-            k = 0
-            while k < top:  # cue by cue (branches are numbered cue by cue)
-                b = self.found[k].branch
-                cue = self.branch_cue[b]
-                got = -1
-                while k < top and self.branch_cue[self.found[k].branch] == cue:
-                    if got < 0:
-                        b = self.found[k].branch
-                        got = self._items(
-                            &t, self.branch_items[b], self.branch_items[b + 1], self.found[k].end
-                        )
-                    k += 1
-                if got > i:
-                    (<list> out[cue]).append((i, got))
-                    next_at[cue] = got
-            self.n_found = 0
         return out

@@ -131,9 +131,9 @@ class _Hits:
 
     __slots__ = ("ends", "starts")
 
-    def __init__(self, spans: list[tuple[int, int]]) -> None:
-        self.starts = [s for s, _ in spans]
-        self.ends = [e for _, e in spans]
+    def __init__(self, starts: list[int], ends: list[int]) -> None:
+        self.starts = starts
+        self.ends = ends
 
     def within(self, lo: int, hi: int) -> bool:
         """A hit lies entirely inside [lo, hi)."""
@@ -156,31 +156,37 @@ class _LazyHits(dict[str, _Hits]):
         self._cues = cues
         self._index = index
         self._sentences = sentences
-        self._scanned: list[list[tuple[int, int]]] | None = None
+        self._scanned: list[tuple[list[int], list[int]]] | None = None
 
     def __missing__(self, key: str) -> _Hits:
         slot = self._cues.scanned.get(key)
         if slot is None:
             spans = sentence_spans(self._index, self._cues.patterns[key], self._sentences)
+            starts, ends = [s for s, _ in spans], [e for _, e in spans]
         else:
             text = self._index.text
             scanner = self._cues.scanner
             if self._scanned is None:  # every scanned cue at once, on the first asked
                 self._scanned = scanner.find(text, 0, len(text), _ALL_CUES)
-            spans = own_sentence_spans(
-                self._scanned[slot],
-                lambda s, e: scanner.find(text, s, e, 1 << slot)[slot],
-                self._sentences,
-            )
+            starts, ends = self._scanned[slot]
+            if spans_leaving(starts, ends, self._sentences):  # rare: see sentence_spans
+                spans = own_sentence_spans(
+                    list(zip(starts, ends, strict=True)),
+                    lambda s, e: list(zip(*scanner.find(text, s, e, 1 << slot)[slot], strict=True)),
+                    self._sentences,
+                )
+                starts, ends = [s for s, _ in spans], [e for _, e in spans]
         if key == "negation_before":
             # "not only ... but also" is not a negation
             norm = self._index.text
-            spans = [
-                (s, e)
-                for s, e in spans
+            kept = [
+                k
+                for k, (s, e) in enumerate(zip(starts, ends, strict=True))
                 if not (norm.startswith("not", s) and norm.startswith(" only", e))
             ]
-        hits = self[key] = _Hits(spans)
+            if len(kept) < len(starts):
+                starts, ends = [starts[k] for k in kept], [ends[k] for k in kept]
+        hits = self[key] = _Hits(starts, ends)
         return hits
 
 

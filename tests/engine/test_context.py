@@ -72,7 +72,8 @@ def _scanner_agrees(scanner: Any, patterns: list[Any], text: str, start: int, en
     """The scanner's spans of every cue in text[start:end] are RE2's."""
     index = Utf8Index(text)
     found = scanner.find(text, start, end, 0xFFFFFFFF)
-    for pattern, spans in zip(patterns, found, strict=True):
+    for pattern, (starts, ends) in zip(patterns, found, strict=True):
+        spans = list(zip(starts, ends, strict=True))
         assert spans == index.spans(pattern, start, end), (pattern.pattern, text[start:end])
 
 
@@ -95,7 +96,7 @@ def test_the_scanner_finds_re2s_cues_in_every_training_sentence_and_page() -> No
             _scanner_agrees(scanner, patterns, norm, 0, len(norm))
             # a range, the text around it as context, as sentence_spans searches one
             _scanner_agrees(scanner, patterns, norm, len(norm) // 3, 2 * len(norm) // 3)
-        found += sum(map(len, scanner.find(text, 0, len(text), 0xFFFFFFFF)))
+        found += sum(len(starts) for starts, _ in scanner.find(text, 0, len(text), 0xFFFFFFFF))
     assert found > 5000
 
 
