@@ -2443,3 +2443,75 @@ cdef class CueScanner:
                     self._start(&t, i, mask, next_at, out)
             word_before = word_here
         return out
+
+
+# --- clause breaks (context.DocumentContext._clause_breaks) -----------------------------
+
+cdef tuple _CONJUNCTIONS = ("but", "however", "although", "though", "whereas", "yet", "while",
+                            "unlike", "except")
+
+
+cdef inline bint _break_space(uint32_t c) noexcept:
+    # context._CLAUSE_BREAK's [\t-\r\x1c-\x1f\x85\p{Z}]: str.isspace()'s characters
+    return (
+        (9 <= c <= 13) or (0x1C <= c <= 0x1F) or c == 0x20 or c == 0x85 or c == 0xA0
+        or c == 0x1680 or (0x2000 <= c <= 0x200A) or c == 0x2028 or c == 0x2029
+        or c == 0x202F or c == 0x205F or c == 0x3000
+    )
+
+
+def clause_breaks(str text):
+    """``(starts, ends)`` of the clause breaks ``DocumentContext._clause_breaks`` finds:
+    RE2's matches of ``_CLAUSE_BREAK`` in turn (a character of ``;:()[]``, a dash with
+    a space on each side, ``--``, or a conjunction at ASCII word boundaries, the text
+    read case-insensitively as RE2 reads it), without the conjunctions next to another
+    letter or digit."""
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void *data = PyUnicode_DATA(text)
+    cdef Py_ssize_t n = len(text), i = 0, e, k, length
+    cdef uint32_t c
+    cdef str word
+    starts: list = []
+    ends: list = []
+    while i < n:
+        c = PyUnicode_READ(kind, data, i)
+        e = -1
+        if c == 59 or c == 58 or c == 40 or c == 41 or c == 91 or c == 93:  # ;:()[]
+            e = i + 1
+        elif _break_space(c):
+            if (
+                i + 2 < n
+                and PyUnicode_READ(kind, data, i + 1) == 45
+                and _break_space(PyUnicode_READ(kind, data, i + 2))
+            ):
+                e = i + 3
+        elif c == 45:
+            if i + 1 < n and PyUnicode_READ(kind, data, i + 1) == 45:
+                e = i + 2
+        elif _re2_word(c) and not (i > 0 and _re2_word(PyUnicode_READ(kind, data, i - 1))):
+            for word in _CONJUNCTIONS:
+                length = len(word)
+                if i + length > n:
+                    continue
+                for k in range(length):
+                    if _re2_fold(PyUnicode_READ(kind, data, i + k)) != <uint32_t> ord(word[k]):
+                        break
+                else:
+                    if _re2_word(PyUnicode_READ(kind, data, i + length - 1)) != (
+                        i + length < n and _re2_word(PyUnicode_READ(kind, data, i + length))
+                    ):  # \b after it (a long s is no word character for it)
+                        e = i + length
+                        break
+            if e >= 0 and (
+                (i > 0 and _is_word(PyUnicode_READ(kind, data, i - 1)))
+                or (e < n and _is_word(PyUnicode_READ(kind, data, e)))
+            ):
+                i = e  # found, and dropped: a letter beside it in another script
+                continue
+        if e < 0:
+            i += 1
+            continue
+        starts.append(i)
+        ends.append(e)
+        i = e
+    return starts, ends

@@ -176,3 +176,66 @@ def test_the_scanned_hits_are_those_re2s_would_give(rules_engine: Engine) -> Non
                     if not (p.norm.startswith("not", s) and p.norm.startswith(" only", e))
                 ]
             assert list(zip(mine.starts, mine.ends, strict=True)) == alone, key
+
+
+def _re2_clause_breaks(text: str) -> tuple[list[int], list[int]]:
+    """DocumentContext._clause_breaks without the C extension."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(context, "_NATIVE", None)
+        return context.DocumentContext(
+            context.load_context_cues(), Utf8Index(text), []
+        )._clause_breaks()
+
+
+@scanned
+def test_clause_breaks_of_every_training_sentence_and_page() -> None:
+    assert _native is not None
+    found = 0
+    for text in _training_texts():
+        for norm in (text, normalize(text)):
+            assert _native.clause_breaks(norm) == _re2_clause_breaks(norm), norm
+        found += len(_native.clause_breaks(text)[0])
+    assert found > 1000
+
+
+_SPACES = [chr(c) for c in range(0x3001) if chr(c).isspace()] + ["\u180e", "\u200b", "\ufeff"]
+_CONJUNCTION_VARIANTS = ["but", "However", "although", "though", "whereas", "whereaſ", "unliKe"]
+_BREAK_MARKS = [
+    "yet",
+    "while",
+    "except",
+    "-",
+    "--",
+    ";",
+    ":",
+    "(",
+    ")",
+    "[",
+    "]",
+    "é",
+    "x",
+    "_",
+    "1",
+]
+
+
+@scanned
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*_CONJUNCTION_VARIANTS, *_BREAK_MARKS, *_SPACES]),
+        max_size=30,
+    )
+)
+def test_clause_breaks_of_any_text(pieces: list[str]) -> None:
+    assert _native is not None
+    text = "".join(pieces)
+    assert _native.clause_breaks(text) == _re2_clause_breaks(text)
+
+
+@scanned
+@pytest.mark.parametrize("space", _SPACES)
+def test_clause_breaks_at_every_space(space: str) -> None:
+    assert _native is not None
+    for text in (f"a{space}-{space}b", f"a{space}-{space}", f"x{space}but{space}-- y", space * 3):
+        assert _native.clause_breaks(text) == _re2_clause_breaks(text), repr(text)
