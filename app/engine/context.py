@@ -244,8 +244,6 @@ class DocumentContext:
         self._index = index
 
     def _clause_breaks(self) -> tuple[list[int], list[int]]:
-        if self._breaks is None and _NATIVE is not None:
-            self._breaks = _NATIVE.clause_breaks(self.norm)
         if self._breaks is None:
             norm = self.norm
             breaks = [
