@@ -1950,11 +1950,14 @@ cdef struct _CueFound:
     Py_ssize_t end
 
 
-cdef struct _CueText:
+cdef struct _CueText:  # one scan's text, and the matches of segments it is trying
     int kind
     void *data
     Py_ssize_t length  # of the whole text: the context
     Py_ssize_t end  # where matches must end by
+    _CueFound *found  # a stack (each call's own: a scanner may be used by many threads)
+    Py_ssize_t n_found
+    Py_ssize_t size_found
 
 
 cdef inline bint _re2_word(uint32_t c) noexcept:
@@ -1991,7 +1994,7 @@ cdef inline uint32_t _prefix_class(uint32_t c) noexcept:
     return 0
 
 
-cdef inline bint _at_boundary(const _CueText *t, Py_ssize_t i) noexcept:
+cdef inline bint _at_boundary(_CueText *t, Py_ssize_t i) noexcept:
     cdef bint before = i > 0 and _re2_word(PyUnicode_READ(t.kind, t.data, i - 1))
     cdef bint after = i < t.length and _re2_word(PyUnicode_READ(t.kind, t.data, i))
     return before != after
@@ -2048,8 +2051,6 @@ cdef class CueScanner:
     cdef uint64_t prefixes[_PREFIX_WORDS]  # the classes of the first three characters a
     # match can have (bits by _prefix_class; a match shorter than three, any after it)
     cdef readonly int32_t n_cues
-    cdef _CueFound *found  # a stack of the segments' matches being tried
-    cdef Py_ssize_t n_found, size_found
 
     def __cinit__(self, list program):
         """``program``: for each cue, its branches; a branch is a list of segments (lists
@@ -2126,11 +2127,9 @@ cdef class CueScanner:
         self.dense = <int32_t *> calloc(max(len(rows), 1) * 128, sizeof(int32_t))
         if self.dense == NULL:
             raise MemoryError()
-        self.size_found = 64
-        self.found = <_CueFound *> malloc(self.size_found * sizeof(_CueFound))
         if (self.nodes == NULL or self.edges == NULL or self.ends == NULL
                 or self.items == NULL or self.branch_items == NULL
-                or self.branch_cue == NULL or self.cue_branches == NULL or self.found == NULL):
+                or self.branch_cue == NULL or self.cue_branches == NULL):
             raise MemoryError()
         e = 0
         d = 0
@@ -2205,23 +2204,22 @@ cdef class CueScanner:
         free(self.branch_items)
         free(self.branch_cue)
         free(self.cue_branches)
-        free(self.found)
 
-    cdef int _push(self, int32_t branch, int32_t path, Py_ssize_t end) except -1:
+    cdef int _push(self, _CueText *t, int32_t branch, int32_t path, Py_ssize_t end) except -1:
         cdef _CueFound *grown
-        if self.n_found == self.size_found:
-            grown = <_CueFound *> realloc(self.found, 2 * self.size_found * sizeof(_CueFound))
+        if t.n_found == t.size_found:
+            grown = <_CueFound *> realloc(t.found, 2 * t.size_found * sizeof(_CueFound))
             if grown == NULL:
                 raise MemoryError()
-            self.found = grown
-            self.size_found *= 2
-        self.found[self.n_found].branch = branch
-        self.found[self.n_found].path = path
-        self.found[self.n_found].end = end
-        self.n_found += 1
+            t.found = grown
+            t.size_found *= 2
+        t.found[t.n_found].branch = branch
+        t.found[t.n_found].path = path
+        t.found[t.n_found].end = end
+        t.n_found += 1
         return 0
 
-    cdef int _walk(self, const _CueText *t, int32_t node, Py_ssize_t i, uint32_t cues) except -1:
+    cdef int _walk(self, _CueText *t, int32_t node, Py_ssize_t i, uint32_t cues) except -1:
         """Push every path of the trie below ``node`` that matches from ``i`` (of the
         cues in ``cues``, in the first segments' trie).  Characters are followed in a
         loop; boundaries and runs, which branch, by recursion."""
@@ -2237,7 +2235,7 @@ cdef class CueScanner:
             for k in range(nd.first_end, nd.first_end + nd.n_ends):
                 end = &self.ends[k]
                 if (cues >> self.branch_cue[end.branch]) & 1:
-                    self._push(end.branch, end.path, i)
+                    self._push(t, end.branch, end.path, i)
             for lo in range(nd.n_special):
                 if edges[lo].token == _TOKEN_BOUNDARY:
                     if _at_boundary(t, i):
@@ -2278,23 +2276,23 @@ cdef class CueScanner:
             node = edges[lo].child
             i += 1
 
-    cdef void _in_order(self, Py_ssize_t base, Py_ssize_t top) noexcept:
+    cdef void _in_order(self, _CueText *t, Py_ssize_t base, Py_ssize_t top) noexcept:
         # by branch, then path: the pattern's order (stable, so a run's longest end first)
         cdef Py_ssize_t k, m
         cdef _CueFound x
         for k in range(base + 1, top):
-            x = self.found[k]
+            x = t.found[k]
             m = k
             while m > base and (
-                self.found[m - 1].branch > x.branch
-                or (self.found[m - 1].branch == x.branch and self.found[m - 1].path > x.path)
+                t.found[m - 1].branch > x.branch
+                or (t.found[m - 1].branch == x.branch and t.found[m - 1].path > x.path)
             ):
-                self.found[m] = self.found[m - 1]
+                t.found[m] = t.found[m - 1]
                 m -= 1
-            self.found[m] = x
+            t.found[m] = x
 
     cdef Py_ssize_t _items(
-        self, const _CueText *t, int32_t item, int32_t last, Py_ssize_t i
+        self, _CueText *t, int32_t item, int32_t last, Py_ssize_t i
     ) except -2:
         """Where the items ``item`` up to ``last`` match from ``i``, trying their
         choices in the pattern's order, or -1."""
@@ -2305,16 +2303,16 @@ cdef class CueScanner:
             return i
         it = &self.items[item]
         if it.root >= 0:
-            base = self.n_found
+            base = t.n_found
             self._walk(t, it.root, i, 0xFFFFFFFF)
-            top = self.n_found
-            self._in_order(base, top)
+            top = t.n_found
+            self._in_order(t, base, top)
             got = -1
             for k in range(base, top):
-                got = self._items(t, item + 1, last, self.found[k].end)
+                got = self._items(t, item + 1, last, t.found[k].end)
                 if got >= 0:
                     break
-            self.n_found = base
+            t.n_found = base
             return got
         limit = i
         hi = i + it.hi if i + it.hi < t.end else t.end
@@ -2344,7 +2342,7 @@ cdef class CueScanner:
                 g -= 1
         return -1
 
-    cdef inline bint _may_start(self, const _CueText *t, Py_ssize_t i) noexcept:
+    cdef inline bint _may_start(self, _CueText *t, Py_ssize_t i) noexcept:
         # whether a match can start with text[i:i + 3] (needs i + 3 <= t.end)
         cdef uint32_t k = (
             (_prefix_class(_re2_fold(PyUnicode_READ(t.kind, t.data, i))) << 10)
@@ -2354,7 +2352,7 @@ cdef class CueScanner:
         return (self.prefixes[k >> 6] >> (k & 63)) & 1
 
     cdef int _start(
-        self, const _CueText *t, Py_ssize_t i, uint32_t mask, Py_ssize_t *next_at, list out
+        self, _CueText *t, Py_ssize_t i, uint32_t mask, Py_ssize_t *next_at, list out
     ) except -1:
         """The matches of the cues in ``mask`` that start at ``i``, if their last match
         ended by there: each cue's first branch and path (in order) with which the rest
@@ -2372,24 +2370,24 @@ cdef class CueScanner:
             return 0
         # (mask holds a cue here only at a boundary when every path starts with one)
         self._walk(t, self.start, i, open_)
-        top = self.n_found
-        self._in_order(0, top)
+        top = t.n_found
+        self._in_order(t, 0, top)
         k = 0
         while k < top:  # cue by cue (branches are numbered cue by cue)
-            cue = self.branch_cue[self.found[k].branch]
+            cue = self.branch_cue[t.found[k].branch]
             got = -1
-            while k < top and self.branch_cue[self.found[k].branch] == cue:
+            while k < top and self.branch_cue[t.found[k].branch] == cue:
                 if got < 0:
-                    b = self.found[k].branch
+                    b = t.found[k].branch
                     got = self._items(
-                        t, self.branch_items[b], self.branch_items[b + 1], self.found[k].end
+                        t, self.branch_items[b], self.branch_items[b + 1], t.found[k].end
                     )
                 k += 1
             if got > i:
                 (<list> (<tuple> out[cue])[0]).append(i)
                 (<list> (<tuple> out[cue])[1]).append(got)
                 next_at[cue] = got
-        self.n_found = 0
+        t.n_found = 0
         return 0
 
     def find(self, str text, Py_ssize_t start, Py_ssize_t end, uint32_t cues):
@@ -2398,24 +2396,37 @@ cdef class CueScanner:
         in order, the text around the range as context (for ``\\b``), as RE2 finds
         them one after the other."""
         cdef _CueText t
-        cdef Py_ssize_t i
-        cdef Py_ssize_t next_at[_MAX_CUES]
-        cdef uint32_t c, mask, here, before
-        cdef int cue
-        cdef bint word_before, word_here
-        cdef const unsigned char *latin
         if start < 0 or end < start or end > len(text):
             raise ValueError(f"range [{start}, {end}) is outside the {len(text)} characters")
         t.kind = PyUnicode_KIND(text)
         t.data = PyUnicode_DATA(text)
         t.length = len(text)
         t.end = end
+        t.n_found = 0
+        t.size_found = 64
+        t.found = <_CueFound *> malloc(t.size_found * sizeof(_CueFound))
+        if t.found == NULL:
+            raise MemoryError()
         out = [([], []) for _ in range(self.n_cues)]
-        for cue in range(self.n_cues):
-            next_at[cue] = start
         if self.n_cues < 32:
             cues &= ((<uint32_t> 1) << self.n_cues) - 1
-        self.n_found = 0
+        try:
+            self._scan(&t, start, end, cues, out)
+        finally:
+            free(t.found)
+        return out
+
+    cdef int _scan(
+        self, _CueText *t, Py_ssize_t start, Py_ssize_t end, uint32_t cues, list out
+    ) except -1:
+        cdef Py_ssize_t i
+        cdef Py_ssize_t next_at[_MAX_CUES]
+        cdef uint32_t c, mask, here, before
+        cdef int cue
+        cdef bint word_before, word_here
+        cdef const unsigned char *latin
+        for cue in range(self.n_cues):
+            next_at[cue] = start
         word_before = start > 0 and _re2_word(PyUnicode_READ(t.kind, t.data, start - 1))
         if t.kind == PyUnicode_1BYTE_KIND:
             # one byte a character: each position's cues from two tables, no branch but
@@ -2427,9 +2438,9 @@ cdef class CueScanner:
                 here = self.word256[c]
                 mask = (self.free256[c] | (self.bound256[c] & (0 - (here ^ before)))) & cues
                 before = here
-                if mask and (i + 2 >= end or self._may_start(&t, i)):
-                    self._start(&t, i, mask, next_at, out)
-            return out
+                if mask and (i + 2 >= end or self._may_start(t, i)):
+                    self._start(t, i, mask, next_at, out)
+            return 0
         for i in range(start, end):
             c = PyUnicode_READ(t.kind, t.data, i)
             word_here = _re2_word(c)
@@ -2439,7 +2450,7 @@ cdef class CueScanner:
                 if word_before != word_here:
                     mask |= self.bound_first[c]
                 mask &= cues
-                if mask and (i + 2 >= end or self._may_start(&t, i)):
-                    self._start(&t, i, mask, next_at, out)
+                if mask and (i + 2 >= end or self._may_start(t, i)):
+                    self._start(t, i, mask, next_at, out)
             word_before = word_here
-        return out
+        return 0

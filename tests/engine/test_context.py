@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -176,3 +177,14 @@ def test_the_scanned_hits_are_those_re2s_would_give(rules_engine: Engine) -> Non
                     if not (p.norm.startswith("not", s) and p.norm.startswith(" only", e))
                 ]
             assert list(zip(mine.starts, mine.ends, strict=True)) == alone, key
+
+
+@scanned
+def test_one_scanner_in_many_threads() -> None:
+    """A service worker's checks may run in threads: each scan keeps its own state."""
+    scanner, _ = _shipped_scanner()
+    texts = _training_texts()
+    alone = [scanner.find(t, 0, len(t), 0xFFFFFFFF) for t in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda t: scanner.find(t, 0, len(t), 0xFFFFFFFF), texts))
+    assert together == alone
