@@ -34,7 +34,7 @@ cdef extern from "Python.h":
     bint Py_UNICODE_ISALNUM(Py_UCS4 ch)
     int PyUnicode_KIND(object o)
     void *PyUnicode_DATA(object o)
-    Py_UCS4 PyUnicode_READ(int kind, void *data, Py_ssize_t index)
+    Py_UCS4 PyUnicode_READ(int kind, void *data, Py_ssize_t index) nogil  # a read of memory
 
 
 cdef enum:
@@ -1955,17 +1955,39 @@ cdef struct _CueText:  # one scan's text, and the matches of segments it is tryi
     void *data
     Py_ssize_t length  # of the whole text: the context
     Py_ssize_t end  # where matches must end by
+    Py_ssize_t first  # where the range starts
     _CueFound *found  # a stack (each call's own: a scanner may be used by many threads)
     Py_ssize_t n_found
     Py_ssize_t size_found
+    _CueFound *hits  # the matches found: cue (as .branch), start (as .path's offset) and end
+    Py_ssize_t n_hits
+    Py_ssize_t size_hits
 
 
-cdef inline bint _re2_word(uint32_t c) noexcept:
+cdef int _cue_append(
+    _CueFound **buffer, Py_ssize_t *n, Py_ssize_t *size, int32_t a, int32_t b, Py_ssize_t end
+) except -1 nogil:
+    cdef _CueFound *grown
+    if n[0] == size[0]:
+        grown = <_CueFound *> realloc(buffer[0], 2 * size[0] * sizeof(_CueFound))
+        if grown == NULL:
+            with gil:
+                raise MemoryError()
+        buffer[0] = grown
+        size[0] *= 2
+    buffer[0][n[0]].branch = a
+    buffer[0][n[0]].path = b
+    buffer[0][n[0]].end = end
+    n[0] += 1
+    return 0
+
+
+cdef inline bint _re2_word(uint32_t c) noexcept nogil:
     # \b's word characters in RE2: ASCII only
     return (97 <= c <= 122) or (65 <= c <= 90) or (48 <= c <= 57) or c == 95
 
 
-cdef inline uint32_t _re2_fold(uint32_t c) noexcept:
+cdef inline uint32_t _re2_fold(uint32_t c) noexcept nogil:
     # what a lower-case ASCII letter of a case-insensitive RE2 pattern also matches
     if 65 <= c <= 90:
         return c + 32
@@ -1976,7 +1998,7 @@ cdef inline uint32_t _re2_fold(uint32_t c) noexcept:
     return c
 
 
-cdef inline uint32_t _prefix_class(uint32_t c) noexcept:
+cdef inline uint32_t _prefix_class(uint32_t c) noexcept nogil:
     # a (folded) character's class in CueScanner.prefixes: letters 1-26, digits and "_"
     # 27, space 28, "-" 29, "'" 30, '"' 31, anything else 0
     if 97 <= c <= 122:
@@ -1994,7 +2016,7 @@ cdef inline uint32_t _prefix_class(uint32_t c) noexcept:
     return 0
 
 
-cdef inline bint _at_boundary(_CueText *t, Py_ssize_t i) noexcept:
+cdef inline bint _at_boundary(_CueText *t, Py_ssize_t i) noexcept nogil:
     cdef bint before = i > 0 and _re2_word(PyUnicode_READ(t.kind, t.data, i - 1))
     cdef bint after = i < t.length and _re2_word(PyUnicode_READ(t.kind, t.data, i))
     return before != after
@@ -2205,21 +2227,15 @@ cdef class CueScanner:
         free(self.branch_cue)
         free(self.cue_branches)
 
-    cdef int _push(self, _CueText *t, int32_t branch, int32_t path, Py_ssize_t end) except -1:
-        cdef _CueFound *grown
-        if t.n_found == t.size_found:
-            grown = <_CueFound *> realloc(t.found, 2 * t.size_found * sizeof(_CueFound))
-            if grown == NULL:
-                raise MemoryError()
-            t.found = grown
-            t.size_found *= 2
-        t.found[t.n_found].branch = branch
-        t.found[t.n_found].path = path
-        t.found[t.n_found].end = end
-        t.n_found += 1
+    cdef int _push(
+        self, _CueText *t, int32_t branch, int32_t path, Py_ssize_t end
+    ) except -1 nogil:
+        _cue_append(&t.found, &t.n_found, &t.size_found, branch, path, end)
         return 0
 
-    cdef int _walk(self, _CueText *t, int32_t node, Py_ssize_t i, uint32_t cues) except -1:
+    cdef int _walk(
+        self, _CueText *t, int32_t node, Py_ssize_t i, uint32_t cues
+    ) except -1 nogil:
         """Push every path of the trie below ``node`` that matches from ``i`` (of the
         cues in ``cues``, in the first segments' trie).  Characters are followed in a
         loop; boundaries and runs, which branch, by recursion."""
@@ -2276,7 +2292,7 @@ cdef class CueScanner:
             node = edges[lo].child
             i += 1
 
-    cdef void _in_order(self, _CueText *t, Py_ssize_t base, Py_ssize_t top) noexcept:
+    cdef void _in_order(self, _CueText *t, Py_ssize_t base, Py_ssize_t top) noexcept nogil:
         # by branch, then path: the pattern's order (stable, so a run's longest end first)
         cdef Py_ssize_t k, m
         cdef _CueFound x
@@ -2293,7 +2309,7 @@ cdef class CueScanner:
 
     cdef Py_ssize_t _items(
         self, _CueText *t, int32_t item, int32_t last, Py_ssize_t i
-    ) except -2:
+    ) except -2 nogil:
         """Where the items ``item`` up to ``last`` match from ``i``, trying their
         choices in the pattern's order, or -1."""
         cdef const _CueItem *it
@@ -2342,7 +2358,7 @@ cdef class CueScanner:
                 g -= 1
         return -1
 
-    cdef inline bint _may_start(self, _CueText *t, Py_ssize_t i) noexcept:
+    cdef inline bint _may_start(self, _CueText *t, Py_ssize_t i) noexcept nogil:
         # whether a match can start with text[i:i + 3] (needs i + 3 <= t.end)
         cdef uint32_t k = (
             (_prefix_class(_re2_fold(PyUnicode_READ(t.kind, t.data, i))) << 10)
@@ -2352,8 +2368,8 @@ cdef class CueScanner:
         return (self.prefixes[k >> 6] >> (k & 63)) & 1
 
     cdef int _start(
-        self, _CueText *t, Py_ssize_t i, uint32_t mask, Py_ssize_t *next_at, list out
-    ) except -1:
+        self, _CueText *t, Py_ssize_t i, uint32_t mask, Py_ssize_t *next_at
+    ) except -1 nogil:
         """The matches of the cues in ``mask`` that start at ``i``, if their last match
         ended by there: each cue's first branch and path (in order) with which the rest
         of its pattern matches."""
@@ -2383,9 +2399,8 @@ cdef class CueScanner:
                         t, self.branch_items[b], self.branch_items[b + 1], t.found[k].end
                     )
                 k += 1
-            if got > i:
-                (<list> (<tuple> out[cue])[0]).append(i)
-                (<list> (<tuple> out[cue])[1]).append(got)
+            if got > i:  # a hit: its cue, its start from the range's, its end
+                _cue_append(&t.hits, &t.n_hits, &t.size_hits, cue, <int32_t> (i - t.first), got)
                 next_at[cue] = got
         t.n_found = 0
         return 0
@@ -2396,29 +2411,42 @@ cdef class CueScanner:
         in order, the text around the range as context (for ``\\b``), as RE2 finds
         them one after the other."""
         cdef _CueText t
+        cdef Py_ssize_t k
         if start < 0 or end < start or end > len(text):
             raise ValueError(f"range [{start}, {end}) is outside the {len(text)} characters")
+        if end - start >= 1 << 31:
+            raise ValueError("a range of 2**31 characters or more")  # hits' starts are int32
         t.kind = PyUnicode_KIND(text)
         t.data = PyUnicode_DATA(text)
         t.length = len(text)
         t.end = end
-        t.n_found = 0
-        t.size_found = 64
+        t.first = start
+        t.n_found = t.n_hits = 0
+        t.size_found = t.size_hits = 64
         t.found = <_CueFound *> malloc(t.size_found * sizeof(_CueFound))
-        if t.found == NULL:
-            raise MemoryError()
-        out = [([], []) for _ in range(self.n_cues)]
-        if self.n_cues < 32:
-            cues &= ((<uint32_t> 1) << self.n_cues) - 1
+        t.hits = <_CueFound *> malloc(t.size_hits * sizeof(_CueFound))
         try:
-            self._scan(&t, start, end, cues, out)
+            if t.found == NULL or t.hits == NULL:
+                raise MemoryError()
+            if self.n_cues < 32:
+                cues &= ((<uint32_t> 1) << self.n_cues) - 1
+            if end - start >= _RELEASE_GIL_BYTES:  # let other threads run meanwhile
+                with nogil:
+                    self._scan(&t, start, end, cues)
+            else:
+                self._scan(&t, start, end, cues)
+            out = [([], []) for _ in range(self.n_cues)]
+            for k in range(t.n_hits):
+                (<list> (<tuple> out[t.hits[k].branch])[0]).append(t.first + t.hits[k].path)
+                (<list> (<tuple> out[t.hits[k].branch])[1]).append(t.hits[k].end)
         finally:
             free(t.found)
+            free(t.hits)
         return out
 
     cdef int _scan(
-        self, _CueText *t, Py_ssize_t start, Py_ssize_t end, uint32_t cues, list out
-    ) except -1:
+        self, _CueText *t, Py_ssize_t start, Py_ssize_t end, uint32_t cues
+    ) except -1 nogil:
         cdef Py_ssize_t i
         cdef Py_ssize_t next_at[_MAX_CUES]
         cdef uint32_t c, mask, here, before
@@ -2439,7 +2467,7 @@ cdef class CueScanner:
                 mask = (self.free256[c] | (self.bound256[c] & (0 - (here ^ before)))) & cues
                 before = here
                 if mask and (i + 2 >= end or self._may_start(t, i)):
-                    self._start(t, i, mask, next_at, out)
+                    self._start(t, i, mask, next_at)
             return 0
         for i in range(start, end):
             c = PyUnicode_READ(t.kind, t.data, i)
@@ -2451,6 +2479,6 @@ cdef class CueScanner:
                     mask |= self.bound_first[c]
                 mask &= cues
                 if mask and (i + 2 >= end or self._may_start(t, i)):
-                    self._start(t, i, mask, next_at, out)
+                    self._start(t, i, mask, next_at)
             word_before = word_here
         return 0
