@@ -84,7 +84,8 @@ def _branches(source: str) -> list[Branch]:
         raise Unsupported(f"not parsed: {exc}") from None
     if _finite(tree):
         return [[_paths(tree)]]
-    # a sequence of finite parts and gaps, or one alternation whose branches are
+    # a sequence of finite parts and gaps, or one alternation some of whose branches
+    # hold a gap (each of those a branch of its own, in its place)
     gap_at = [i for i, (op, av) in enumerate(tree) if not _finite([(op, av)])]
     if all(_gap(op, av) is not None for op, av in (tree[i] for i in gap_at)):
         return [_chain(tree)]
