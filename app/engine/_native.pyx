@@ -1944,9 +1944,10 @@ cdef struct _CueItem:
     uint64_t excluded_hi
 
 
-cdef struct _CueFound:
-    int32_t branch
+cdef struct _CueFound:  # a segment's match being tried, or (in hits) a cue's match
+    int32_t branch  # (a hit: its cue)
     int32_t path
+    Py_ssize_t start
     Py_ssize_t end
 
 
@@ -1955,17 +1956,17 @@ cdef struct _CueText:  # one scan's text, and the matches of segments it is tryi
     void *data
     Py_ssize_t length  # of the whole text: the context
     Py_ssize_t end  # where matches must end by
-    Py_ssize_t first  # where the range starts
     _CueFound *found  # a stack (each call's own: a scanner may be used by many threads)
     Py_ssize_t n_found
     Py_ssize_t size_found
-    _CueFound *hits  # the matches found: cue (as .branch), start (as .path's offset) and end
+    _CueFound *hits  # the cues' matches found
     Py_ssize_t n_hits
     Py_ssize_t size_hits
 
 
 cdef int _cue_append(
-    _CueFound **buffer, Py_ssize_t *n, Py_ssize_t *size, int32_t a, int32_t b, Py_ssize_t end
+    _CueFound **buffer, Py_ssize_t *n, Py_ssize_t *size,
+    int32_t branch, int32_t path, Py_ssize_t start, Py_ssize_t end
 ) except -1 nogil:
     cdef _CueFound *grown
     if n[0] == size[0]:
@@ -1975,8 +1976,9 @@ cdef int _cue_append(
                 raise MemoryError()
         buffer[0] = grown
         size[0] *= 2
-    buffer[0][n[0]].branch = a
-    buffer[0][n[0]].path = b
+    buffer[0][n[0]].branch = branch
+    buffer[0][n[0]].path = path
+    buffer[0][n[0]].start = start
     buffer[0][n[0]].end = end
     n[0] += 1
     return 0
@@ -2065,10 +2067,8 @@ cdef class CueScanner:
     cdef int32_t *branch_items  # a branch's items after its first segment: from, and
     cdef int32_t *cue_branches  # (next entry) to; a cue's branches likewise
     cdef int32_t *branch_cue
-    cdef uint32_t bound_first[128]  # cues with a path "\b c..." starting with c
-    cdef uint32_t free_first[128]  # cues with a path "c..." starting with c
-    cdef uint32_t bound256[256]  # the same by Latin-1 character, folded
-    cdef uint32_t free256[256]
+    cdef uint32_t bound256[256]  # by Latin-1 character (folded): the cues with a path
+    cdef uint32_t free256[256]  # "\b c..." starting with it, and with a path "c..."
     cdef uint32_t word256[256]  # 1 for RE2's word characters
     cdef uint64_t prefixes[_PREFIX_WORDS]  # the classes of the first three characters a
     # match can have (bits by _prefix_class; a match shorter than three, any after it)
@@ -2147,10 +2147,8 @@ cdef class CueScanner:
         self.cue_branches = <int32_t *> malloc(len(cue_branches) * sizeof(int32_t))
         rows = [k for k, node in enumerate(nodes) if sum(t >= 0 for t in node[1]) >= _DENSE_EDGES]
         self.dense = <int32_t *> calloc(max(len(rows), 1) * 128, sizeof(int32_t))
-        if self.dense == NULL:
-            raise MemoryError()
         if (self.nodes == NULL or self.edges == NULL or self.ends == NULL
-                or self.items == NULL or self.branch_items == NULL
+                or self.items == NULL or self.branch_items == NULL or self.dense == NULL
                 or self.branch_cue == NULL or self.cue_branches == NULL):
             raise MemoryError()
         e = 0
@@ -2199,12 +2197,8 @@ cdef class CueScanner:
             self.branch_cue[k] = v
         for k, v in enumerate(cue_branches):
             self.cue_branches[k] = v
-        for k in range(128):
-            self.bound_first[k] = bound[k]
-            self.free_first[k] = free_[k]
         for k in range(_PREFIX_WORDS):
             self.prefixes[k] = 0
-        word_classes = list(range(1, 28))
         for cue_branches_ in program:
             for branch in cue_branches_:
                 for path in branch[0]:
@@ -2227,12 +2221,6 @@ cdef class CueScanner:
         free(self.branch_cue)
         free(self.cue_branches)
 
-    cdef int _push(
-        self, _CueText *t, int32_t branch, int32_t path, Py_ssize_t end
-    ) except -1 nogil:
-        _cue_append(&t.found, &t.n_found, &t.size_found, branch, path, end)
-        return 0
-
     cdef int _walk(
         self, _CueText *t, int32_t node, Py_ssize_t i, uint32_t cues
     ) except -1 nogil:
@@ -2251,7 +2239,7 @@ cdef class CueScanner:
             for k in range(nd.first_end, nd.first_end + nd.n_ends):
                 end = &self.ends[k]
                 if (cues >> self.branch_cue[end.branch]) & 1:
-                    self._push(t, end.branch, end.path, i)
+                    _cue_append(&t.found, &t.n_found, &t.size_found, end.branch, end.path, i, i)
             for lo in range(nd.n_special):
                 if edges[lo].token == _TOKEN_BOUNDARY:
                     if _at_boundary(t, i):
@@ -2399,8 +2387,8 @@ cdef class CueScanner:
                         t, self.branch_items[b], self.branch_items[b + 1], t.found[k].end
                     )
                 k += 1
-            if got > i:  # a hit: its cue, its start from the range's, its end
-                _cue_append(&t.hits, &t.n_hits, &t.size_hits, cue, <int32_t> (i - t.first), got)
+            if got > i:
+                _cue_append(&t.hits, &t.n_hits, &t.size_hits, cue, 0, i, got)
                 next_at[cue] = got
         t.n_found = 0
         return 0
@@ -2414,13 +2402,10 @@ cdef class CueScanner:
         cdef Py_ssize_t k
         if start < 0 or end < start or end > len(text):
             raise ValueError(f"range [{start}, {end}) is outside the {len(text)} characters")
-        if end - start >= 1 << 31:
-            raise ValueError("a range of 2**31 characters or more")  # hits' starts are int32
         t.kind = PyUnicode_KIND(text)
         t.data = PyUnicode_DATA(text)
         t.length = len(text)
         t.end = end
-        t.first = start
         t.n_found = t.n_hits = 0
         t.size_found = t.size_hits = 64
         t.found = <_CueFound *> malloc(t.size_found * sizeof(_CueFound))
@@ -2437,7 +2422,7 @@ cdef class CueScanner:
                 self._scan(&t, start, end, cues)
             out = [([], []) for _ in range(self.n_cues)]
             for k in range(t.n_hits):
-                (<list> (<tuple> out[t.hits[k].branch])[0]).append(t.first + t.hits[k].path)
+                (<list> (<tuple> out[t.hits[k].branch])[0]).append(t.hits[k].start)
                 (<list> (<tuple> out[t.hits[k].branch])[1]).append(t.hits[k].end)
         finally:
             free(t.found)
@@ -2474,9 +2459,9 @@ cdef class CueScanner:
             word_here = _re2_word(c)
             c = _re2_fold(c)
             if c < 128:
-                mask = self.free_first[c]
+                mask = self.free256[c]
                 if word_before != word_here:
-                    mask |= self.bound_first[c]
+                    mask |= self.bound256[c]
                 mask &= cues
                 if mask and (i + 2 >= end or self._may_start(t, i)):
                     self._start(t, i, mask, next_at)

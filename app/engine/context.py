@@ -71,26 +71,20 @@ class ContextCues:
     """The compiled cue patterns (over UTF-8 bytes); :meth:`for_document` indexes a text."""
 
     def __init__(self, patterns: dict[str, str], where: str) -> None:
-        def c(key: str) -> Any:
+        def source(key: str) -> str:
             if key not in patterns:
                 raise ValueError(f"{where}: missing context pattern {key!r}")
-            raw = "".join(line.strip() for line in patterns[key].splitlines())
-            return compile_re2(raw.encode(), f"{where}: {key}")
+            return "".join(line.strip() for line in patterns[key].splitlines())
 
-        self.patterns = {key: c(key) for key in CUE_KEYS if key != "negation_after"}
-        sources = {
-            key: "".join(line.strip() for line in patterns[key].splitlines())
-            for key in CUE_KEYS
-            if key in patterns
-        }
-        after = sources.get("negation_after", "")
+        sources = {key: source(key) for key in CUE_KEYS if key != "negation_after"}
+        after = "".join(line.strip() for line in patterns.get("negation_after", "").splitlines())
         window = _AFTER_WINDOW.match(after)
         # the leading "^[^.;:!?]{0,N}?" of negation_after is applied as a distance below
         self.after_window = int(window.group(1)) if window else 60
         sources["negation_after"] = after[window.end() :] if window else after
-        self.patterns["negation_after"] = compile_re2(
-            sources["negation_after"].encode(), f"{where}: negation_after"
-        )
+        self.patterns = {
+            key: compile_re2(sources[key].encode(), f"{where}: {key}") for key in CUE_KEYS
+        }
         # the cues the C extension can find in one scan (cue_program), by their place
         # in its answer; RE2 finds the others, and all of them without the extension
         self.scanned: dict[str, int] = {}
