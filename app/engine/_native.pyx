@@ -1349,6 +1349,499 @@ def block_pattern_spans(list sets, list patterns, list texts):
     return out
 
 
+# -- the patterns from where they can start ---------------------------------------------
+#
+# ``rules/starts.py`` works out, for each pattern, the byte prefixes every match starts
+# with; ``StartFilter`` walks them as two tries over each block, and RE2 is asked,
+# anchored at each position a prefix holds, for the match that starts there.  The same
+# spans as ``block_pattern_spans`` (which runs each pattern the shared set flags, from
+# each block's start), without the set's automaton and the reverse automata: tens of
+# megabytes of states, built for each new text and read from memory for each byte.
+
+cdef struct _TrieNode:
+    int32_t first_child  # into the trie's child bytes and nodes
+    int32_t n_children
+    int32_t dense  # a node of many children: its row of children by class (else -1)
+    int32_t first_entry  # into the trie's entries
+    int32_t n_entries
+
+cdef enum:
+    _SPARSE = 6  # children a node looks up by scanning; one of more has a dense row
+
+cdef struct _StartEntry:
+    int32_t pattern
+    int32_t boundary  # 0: none, 1: \b before the prefix, 2: \B
+    int32_t rest  # into rests: how many byte sets follow the trie's path, then each one's mask
+
+cdef struct _Candidates:
+    int64_t *data  # (pattern << 32) | position in the block
+    Py_ssize_t size
+    Py_ssize_t cap
+
+
+cdef int _candidate(_Candidates *c, int64_t v) noexcept nogil:
+    cdef int64_t *grown
+    cdef Py_ssize_t cap
+    if c.size == c.cap:
+        cap = c.cap * 2 if c.cap else 1024
+        grown = <int64_t *> realloc(c.data, cap * sizeof(int64_t))
+        if grown == NULL:
+            return -1
+        c.data = grown
+        c.cap = cap
+    c.data[c.size] = v
+    c.size += 1
+    return 0
+
+
+cdef class StartFilter:
+    """The positions of a block where each pattern can start a match: the prefixes of
+    ``rules/starts.py`` (``filter_tables``) as two tries of bytes, one walked from the
+    start of each word (prefixes after ``\\b`` that begin with a word character, most of
+    them), one from every position; at each node, the prefixes whose bytes end there,
+    with the byte sets left to check after it and the condition before it."""
+
+    cdef _TrieNode *nodes[2]
+    cdef unsigned char *child_byte[2]
+    cdef int32_t *child_node[2]
+    cdef _StartEntry *entries[2]
+    cdef int32_t root[2][256]  # the root's child for each byte (0: none)
+    cdef int32_t *rows[2]  # the dense rows, n_classes children each (0: none)
+    cdef int32_t n_classes
+    cdef int32_t *rests
+    cdef uint64_t *masks  # four words a mask
+    cdef unsigned char lower[256]  # each byte's class: what the tries' edges are
+    cdef unsigned char word[256]
+    cdef uint64_t root_first[2][4]  # the bytes a root entry's first byte set holds
+    cdef readonly int32_t n_patterns
+    cdef readonly int32_t n_nodes
+
+    def __cinit__(self, list tries, list rests, list masks, int n_patterns, list classes):
+        cdef int t, b, w
+        cdef Py_ssize_t n, k, at, e_at
+        cdef dict children
+        cdef list entries
+        for t in range(2):
+            self.nodes[t] = NULL
+            self.rows[t] = NULL
+            self.child_byte[t] = NULL
+            self.child_node[t] = NULL
+            self.entries[t] = NULL
+        self.rests = NULL
+        self.masks = NULL
+        self.n_patterns = n_patterns
+        self.n_nodes = 0
+        if len(classes) != 256 or not all(0 <= c < 256 for c in classes):
+            raise ValueError("a class for each byte")
+        self.n_classes = max(classes) + 1
+        for b in range(256):
+            self.lower[b] = classes[b]
+            self.word[b] = (48 <= b <= 57) or (65 <= b <= 90) or (97 <= b <= 122) or b == 95
+        if len(tries) != 2:
+            raise ValueError("two tries: at word starts, anywhere")
+        for t in range(2):
+            all_children, all_entries = tries[t]
+            n = len(all_children)
+            if n == 0 or len(all_entries) != n:
+                raise ValueError("a trie needs its root, and entries for each node")
+            self.n_nodes += n
+            self.nodes[t] = <_TrieNode *> malloc(n * sizeof(_TrieNode))
+            n_child = sum(len(<dict> c) for c in all_children)
+            n_entry = sum(len(<list> e) for e in all_entries)
+            self.child_byte[t] = <unsigned char *> malloc(max(n_child, 1))
+            self.child_node[t] = <int32_t *> malloc(max(n_child, 1) * sizeof(int32_t))
+            self.entries[t] = <_StartEntry *> malloc(max(n_entry, 1) * sizeof(_StartEntry))
+            if (self.nodes[t] == NULL or self.child_byte[t] == NULL
+                    or self.child_node[t] == NULL or self.entries[t] == NULL):
+                raise MemoryError()
+            for b in range(256):
+                self.root[t][b] = 0
+            n_dense = sum(1 for c in all_children if len(<dict> c) > _SPARSE)
+            self.rows[t] = <int32_t *> calloc(max(n_dense, 1) * self.n_classes, sizeof(int32_t))
+            if self.rows[t] == NULL:
+                raise MemoryError()
+            n_dense = 0
+            at = 0
+            e_at = 0
+            for k in range(n):
+                children = all_children[k]
+                entries = all_entries[k]
+                self.nodes[t][k].first_child = at
+                self.nodes[t][k].n_children = len(children)
+                self.nodes[t][k].dense = -1
+                if len(children) > _SPARSE:
+                    self.nodes[t][k].dense = n_dense
+                    for b, child in children.items():
+                        if not 0 <= b < self.n_classes:
+                            raise ValueError(f"a child on class {b}")
+                        self.rows[t][n_dense * self.n_classes + b] = child
+                    n_dense += 1
+                for b, child in sorted(children.items()):
+                    if not 0 <= b < 256 or not 0 < child < n:
+                        raise ValueError(f"a child {child} on byte {b}")
+                    self.child_byte[t][at] = b
+                    self.child_node[t][at] = child
+                    if k == 0:
+                        self.root[t][b] = child
+                    at += 1
+                self.nodes[t][k].first_entry = e_at
+                self.nodes[t][k].n_entries = len(entries)
+                for pattern, boundary, rest in entries:
+                    if not 0 <= pattern < n_patterns or not 0 <= rest < len(rests):
+                        raise ValueError(f"an entry ({pattern}, {rest}) out of range")
+                    self.entries[t][e_at].pattern = pattern
+                    self.entries[t][e_at].boundary = boundary
+                    self.entries[t][e_at].rest = rest
+                    e_at += 1
+        self.rests = <int32_t *> malloc(max(len(rests), 1) * sizeof(int32_t))
+        self.masks = <uint64_t *> malloc(max(len(masks), 1) * 4 * sizeof(uint64_t))
+        if self.rests == NULL or self.masks == NULL:
+            raise MemoryError()
+        for k, m in enumerate(rests):
+            if not 0 <= m < max(len(masks), len(rests) + 1):
+                raise ValueError(f"a rest's item {m} out of range")
+            self.rests[k] = m
+        for k, m in enumerate(masks):
+            for w in range(4):
+                self.masks[4 * k + w] = <uint64_t> ((m >> (64 * w)) & 0xFFFFFFFFFFFFFFFF)
+        cdef int32_t x, first
+        for t in range(2):
+            for w in range(4):
+                self.root_first[t][w] = 0
+            for x in range(self.nodes[t][0].n_entries):
+                first = self.entries[t][self.nodes[t][0].first_entry + x].rest
+                if self.rests[first] == 0:  # nothing to check: any byte
+                    for w in range(4):
+                        self.root_first[t][w] = <uint64_t> 0xFFFFFFFFFFFFFFFF
+                else:
+                    for w in range(4):
+                        self.root_first[t][w] |= self.masks[4 * self.rests[first + 1] + w]
+
+    def __dealloc__(self):
+        cdef int t
+        for t in range(2):
+            free(self.nodes[t])
+            free(self.rows[t])
+            free(self.child_byte[t])
+            free(self.child_node[t])
+            free(self.entries[t])
+        free(self.rests)
+        free(self.masks)
+
+    cdef inline bint _rest_holds(
+        self, int32_t rest, const unsigned char *text, Py_ssize_t at, Py_ssize_t end
+    ) noexcept nogil:
+        """Whether the byte sets of ``rest`` hold for ``text[at:]`` within ``end``."""
+        cdef int32_t n = self.rests[rest], r, m
+        cdef unsigned char c
+        if at + n > end:
+            return False
+        for r in range(n):
+            m = self.rests[rest + 1 + r]
+            c = text[at + r]
+            if not (self.masks[4 * m + (c >> 6)] >> (c & 63)) & 1:
+                return False
+        return True
+
+    cdef int _emit(
+        self, int t, int32_t node, const unsigned char *text, Py_ssize_t i, Py_ssize_t d,
+        Py_ssize_t end, bint before, int64_t *last, _Candidates *out,
+    ) noexcept nogil:
+        """The candidates of the prefixes whose bytes end at ``node`` (``d`` bytes from
+        ``i``); -1 when out of memory."""
+        cdef _TrieNode *at = &self.nodes[t][node]
+        cdef _StartEntry *e
+        cdef int32_t x
+        cdef bint here = self.word[text[i]]
+        for x in range(at.n_entries):
+            e = &self.entries[t][at.first_entry + x]
+            if last[e.pattern] == i:
+                continue
+            if e.boundary == 1 and before == here:
+                continue
+            if e.boundary == 2 and before != here:
+                continue
+            if not self._rest_holds(e.rest, text, i + d, end):
+                continue
+            last[e.pattern] = i
+            if _candidate(out, (<int64_t> e.pattern << 32) | i) < 0:
+                return -1
+        return 0
+
+    cdef int _walk(
+        self, int t, const unsigned char *text, Py_ssize_t i, Py_ssize_t end, bint before,
+        int64_t *last, _Candidates *out,
+    ) noexcept nogil:
+        """The candidates at ``i`` of trie ``t``'s prefixes."""
+        cdef int32_t node = 0, child, x
+        cdef Py_ssize_t d = 0
+        cdef unsigned char c
+        cdef _TrieNode *at
+        c = text[i]
+        if (self.root_first[t][c >> 6] >> (c & 63)) & 1:
+            if self._emit(t, 0, text, i, 0, end, before, last, out) < 0:
+                return -1
+        node = self.root[t][self.lower[text[i]]]
+        d = 1
+        while node:
+            at = &self.nodes[t][node]
+            if at.n_entries and self._emit(t, node, text, i, d, end, before, last, out) < 0:
+                return -1
+            if i + d >= end or not at.n_children:
+                break
+            c = self.lower[text[i + d]]
+            child = 0
+            if at.dense >= 0:
+                node = self.rows[t][at.dense * self.n_classes + c]
+                d += 1
+                continue
+            for x in range(at.first_child, at.first_child + at.n_children):
+                if self.child_byte[t][x] == c:
+                    child = self.child_node[t][x]
+                    break
+                if self.child_byte[t][x] > c:
+                    break
+            node = child
+            d += 1
+        return 0
+
+    cdef int candidates(
+        self, const unsigned char *text, Py_ssize_t end, int64_t *last, _Candidates *out
+    ) noexcept nogil:
+        """Each (pattern, position) of ``text[:end]`` (a block taken alone) where one of
+        the pattern's prefixes holds, appended to ``out``; ``last`` (by pattern, -1
+        first) keeps a position from being listed twice for a pattern."""
+        cdef Py_ssize_t i
+        cdef bint before = False, here
+        cdef unsigned char c
+        for i in range(end):
+            c = text[i]
+            here = self.word[c]
+            if here and not before:
+                if self._walk(0, text, i, end, before, last, out) < 0:
+                    return -1
+            # most positions start nothing of the other trie: asked here, without a call
+            if self.root[1][self.lower[c]] or (self.root_first[1][c >> 6] >> (c & 63)) & 1:
+                if self._walk(1, text, i, end, before, last, out) < 0:
+                    return -1
+            before = here
+        return 0
+
+    def find(self, bytes block):
+        """The (pattern, position) pairs of ``block`` taken alone, sorted (for tests)."""
+        cdef _Candidates out
+        out.data = NULL
+        out.size = out.cap = 0
+        cdef int64_t *last = <int64_t *> malloc(max(self.n_patterns, 1) * sizeof(int64_t))
+        cdef Py_ssize_t k
+        if last == NULL:
+            raise MemoryError()
+        try:
+            for k in range(self.n_patterns):
+                last[k] = -1
+            if self.candidates(
+                <const unsigned char *> PyBytes_AS_STRING(block), PyBytes_GET_SIZE(block),
+                last, &out
+            ) < 0:
+                raise MemoryError()
+            _sort(out.data, out.size)
+            return [(out.data[k] >> 32, out.data[k] & 0xFFFFFFFF) for k in range(out.size)]
+        finally:
+            free(last)
+            free(out.data)
+
+
+def anchored_pattern_spans(
+    StartFilter starts, list sets, list patterns, list gates, list categories, list texts
+):
+    """What ``block_pattern_spans`` gives (the same spans; runs in another order where
+    that cannot matter), found from where each pattern can start: for each text
+    ``(data, blocks)``, each block taken alone, the filter's candidates pattern by
+    pattern, and at each (from the end of the last match on) RE2 anchored there.
+
+    A pattern's ``gate`` (its rule's ``set_pattern``, a part every match holds; else
+    None) is searched in a block before the pattern is asked at its candidates there,
+    as the set asked it before.
+
+    Runs are block by block, pattern by pattern in index order; where two patterns of
+    one category (``categories``, by pattern) match the same span in a block, which
+    one a report keeps depends on their order, so that block's runs take the order
+    the shared set (``sets``, as for ``block_pattern_spans``) lists them in, as before."""
+    cdef Py_ssize_t n_patterns = len(patterns), n_texts = len(texts), t, j, k, b0, b1, n
+    cdef Py_ssize_t c, pos, nxt, s, e, x, y, first
+    cdef int64_t key
+    cdef int32_t cur
+    cdef _Candidates cands, grouped
+    cdef _View view, found
+    cdef unsigned char matched
+    cdef const char *base
+    cdef bytes data
+    cdef list block_list, out = [], starts_, ends_, ks_, runs_, block_spans, order
+    if (n_patterns != starts.n_patterns or len(categories) != n_patterns
+            or len(gates) != n_patterns):
+        raise ValueError("the filter, the patterns, their gates and categories differ in number")
+    cdef list compiled = [<Py_ssize_t> _regexp_of(p) for p in patterns]
+    cdef list gated = [0 if g is None else <Py_ssize_t> _regexp_of(g) for g in gates]
+    cdef Py_ssize_t gate
+    cdef bint closed = False
+    cdef int64_t *last = <int64_t *> malloc(max(n_patterns, 1) * sizeof(int64_t))
+    if last == NULL:
+        raise MemoryError()
+    cands.data = NULL
+    cands.size = cands.cap = 0
+    grouped.data = NULL
+    grouped.size = grouped.cap = 0
+    cdef Py_ssize_t *counts = <Py_ssize_t *> malloc((n_patterns + 1) * sizeof(Py_ssize_t))
+    if counts == NULL:
+        free(last)
+        raise MemoryError()
+    try:
+        for k in range(n_patterns):
+            last[k] = -1
+        for data, block_list in texts:
+            n = PyBytes_GET_SIZE(data)
+            base = PyBytes_AS_STRING(data)
+            starts_ = []
+            ends_ = []
+            ks_ = []
+            runs_ = []
+            for j, (b0, b1) in enumerate(block_list):
+                if b0 < 0 or b1 < b0 or b1 > n:
+                    raise ValueError(f"block [{b0}, {b1}) is outside the {n} bytes")
+                cands.size = 0
+                for k in range(n_patterns):
+                    last[k] = -1
+                if b1 - b0 >= _RELEASE_GIL_BYTES:
+                    with nogil:
+                        c = starts.candidates(<const unsigned char *> base + b0, b1 - b0, last, &cands)
+                else:
+                    c = starts.candidates(<const unsigned char *> base + b0, b1 - b0, last, &cands)
+                if c < 0:
+                    raise MemoryError()
+                if not cands.size:
+                    continue
+                if _group_by_pattern(&cands, &grouped, counts, n_patterns) < 0:
+                    raise MemoryError()
+                view.data = base + b0
+                view.length = b1 - b0
+                block_spans = []  # (pattern, start, end), pattern by pattern
+                cur = -1
+                nxt = 0
+                for c in range(grouped.size):
+                    key = grouped.data[c]
+                    k = key >> 32
+                    pos = key & 0xFFFFFFFF
+                    if k != cur:
+                        cur = k
+                        nxt = 0
+                        gate = gated[k]
+                        # the gate over the block taken alone; closed: no match there
+                        closed = gate != 0 and not _re2_match(
+                            <const void *> gate, view, 0, b1 - b0, _UNANCHORED, NULL, 0
+                        )
+                    if closed or pos < nxt:
+                        continue
+                    matched = _re2_match(
+                        <const void *> <Py_ssize_t> compiled[k], view, pos, b1 - b0, 1, &found, 1
+                    )
+                    if not matched:
+                        continue
+                    s = found.data - view.data
+                    e = s + <Py_ssize_t> found.length
+                    if e > s:
+                        block_spans.append((k, b0 + s, b0 + e))
+                        nxt = e
+                    else:
+                        nxt = e + 1
+                if not block_spans:
+                    continue
+                order = _block_order(block_spans, categories, sets, view)
+                for k in order:
+                    first = len(starts_)
+                    for x, s, e in block_spans:
+                        if x == k:
+                            starts_.append(s)
+                            ends_.append(e)
+                            ks_.append(k)
+                    runs_.append((j, k, first))
+            out.append((starts_, ends_, ks_, runs_))
+    finally:
+        free(last)
+        free(counts)
+        free(cands.data)
+        free(grouped.data)
+    return out
+
+
+cdef int _group_by_pattern(
+    _Candidates *cands, _Candidates *out, Py_ssize_t *counts, Py_ssize_t n_patterns
+) noexcept nogil:
+    """``cands`` (found position by position) into ``out`` pattern by pattern, each
+    pattern's positions still in order: a counting sort on the pattern."""
+    cdef Py_ssize_t i, k, total = 0, n
+    cdef int64_t *grown
+    if out.cap < cands.size:
+        grown = <int64_t *> realloc(out.data, cands.size * sizeof(int64_t))
+        if grown == NULL:
+            return -1
+        out.data = grown
+        out.cap = cands.size
+    for k in range(n_patterns + 1):
+        counts[k] = 0
+    for i in range(cands.size):
+        counts[cands.data[i] >> 32] += 1
+    for k in range(n_patterns):
+        n = counts[k]
+        counts[k] = total
+        total += n
+    for i in range(cands.size):
+        k = cands.data[i] >> 32
+        out.data[counts[k]] = cands.data[i]
+        counts[k] += 1
+    out.size = cands.size
+    return 0
+
+
+cdef list _block_order(list block_spans, list categories, list sets, _View view):
+    """The patterns with spans in a block, in index order, or in the shared set's order
+    where two of one category match the same span (then the order decides which one a
+    report keeps, as it did when the set picked the patterns to run)."""
+    cdef list order = []
+    cdef dict seen = {}
+    cdef Py_ssize_t k, i, n = len(block_spans)
+    cdef bint tie = False
+    for k, s, e in block_spans:
+        if k not in seen:
+            seen[k] = None
+            order.append(k)
+    if len(order) < 2:
+        return order
+    spans = {}
+    for k, s, e in block_spans:
+        other = spans.setdefault((s, e, categories[k]), k)
+        if other != k:
+            tie = True
+            break
+    if not tie:
+        return order
+    cdef _IntVector found
+    cdef int answer
+    cdef list listed = []
+    found.begin = found.end = found.capacity = NULL
+    try:
+        for pattern_set, members in sets:
+            answer = _set_match(_set_of(pattern_set), view, &found)
+            if answer <= 0:
+                continue
+            for i in range(found.end - found.begin):
+                k = (<list> members)[found.begin[i]]
+                if k in seen and k not in listed:
+                    listed.append(k)
+    finally:
+        _vector_free(&found)
+    return listed + [k for k in order if k not in listed]
+
+
 # -- context verdicts --------------------------------------------------------------------
 #
 # ``Engine._rule_findings`` in one call: for each raw match, its sentence, each context
@@ -2467,3 +2960,4 @@ cdef class CueScanner:
                     self._start(t, i, mask, next_at)
             word_before = word_here
         return 0
+

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -23,6 +24,7 @@ from app.engine.rules.kinds import (
     set_source,
 )
 from app.engine.rules.schema import Category, Rule, RuleError, parse_category
+from app.engine.rules.starts import FOLDED_TO_ASCII, filter_tables, start_trie
 from app.engine.sentences import sentences_touched, spans_leaving
 from app.engine.yaml_data import YAMLError, load_yaml
 
@@ -33,6 +35,19 @@ from app.engine.yaml_data import YAMLError, load_yaml
 # 80 and 24 MB to 244, at the same speed on the benchmark; this one set of 80 MB to 238
 # (bench/bench_memory.py).
 _SET_MEMORY = 80 << 20
+_ANCHORED = os.environ.get("REDFLAG_RULES_ANCHORED", "1") != "0"
+
+
+def _start_filter(patterns: list[Any]) -> Any:
+    """The C extension's filter of where each pattern can start, or None when a pattern
+    has no prefixes (then the sets pick the patterns to run, as without the filter)."""
+    tries, rests, masks, unfiltered, classes = filter_tables(
+        [start_trie(p.pattern) for p in patterns]
+    )
+    if unfiltered:
+        return None
+    return DIRECT.StartFilter(tries, rests, masks, len(patterns), classes)
+
 
 DOCS_URL = "https://github.com/redflag-health/redflag/blob/main/docs/rules.md"
 
@@ -118,6 +133,18 @@ class RuleSet:
             self._sets.append((compile_set(sources, _SET_MEMORY), members))
         # RE2 called from C for the sets and the patterns they flag (re2_direct)
         self._in_c = SETS
+        # or each pattern asked, anchored, where it can start (rules/starts.py)
+        self._starts: Any = None
+        if SETS and self._patterns and _ANCHORED:
+            self._starts = _start_filter([c.pattern for c in self._patterns])
+        self._categories = [c.rule.category for c in self._patterns]
+        # a rule's set_pattern, which every match holds, gates its pattern in a block
+        self._gates = [
+            compile_re2(set_source(c.rule).encode(), c.rule.id)._regexp
+            if c.rule.spec.get("set_pattern") is not None
+            else None
+            for c in self._patterns
+        ]
         self._conditions = ConditionMatcher(condition_rules, self._lexicon)
         self._lexicon.build()
         self.version = ""
@@ -151,12 +178,7 @@ class RuleSet:
         if self._sets:
             byte_blocks = [index.spans_to_bytes(blocks) for index, blocks, _ in texts]
             if self._in_c:
-                # the sets, the patterns they flag and the spans' order, in one C call
-                runs = DIRECT.block_pattern_spans(
-                    self._sets,
-                    self._regexps,
-                    [(index.data, b) for (index, _, _), b in zip(texts, byte_blocks, strict=True)],
-                )
+                runs = self._runs_in_c(texts, byte_blocks)
             else:
                 chunked = [
                     [(b0, index.data[b0:b1]) for b0, b1 in b]
@@ -175,6 +197,35 @@ class RuleSet:
         for (index, _, sentences), hits, matches in zip(texts, lexicon_hits, found, strict=True):
             matches.extend(self._conditions.find(index, sentences, hits))
         return found
+
+    def _runs_in_c(
+        self, texts: list[Text], byte_blocks: list[list[tuple[int, int]]]
+    ) -> list[tuple[list[int], list[int], list[int], list[tuple[int, int, int]]]]:
+        """The patterns' runs over each text's blocks, from C: where each pattern can start
+        (the start filter, then RE2 anchored there), or, for a text holding a character
+        RE2 folds to an ASCII letter (which the filter's bytes do not say) or without a
+        filter, the sets and the patterns they flag, in one call."""
+        pairs = [(index.data, b) for (index, _, _), b in zip(texts, byte_blocks, strict=True)]
+        if self._starts is None:
+            return DIRECT.block_pattern_spans(self._sets, self._regexps, pairs)  # type: ignore[no-any-return]
+        folded = [any(f in data for f in FOLDED_TO_ASCII) for data, _ in pairs]
+        anchored = DIRECT.anchored_pattern_spans(
+            self._starts,
+            self._sets,
+            self._regexps,
+            self._gates,
+            self._categories,
+            [pair for pair, f in zip(pairs, folded, strict=True) if not f],
+        )
+        if not any(folded):
+            return anchored  # type: ignore[no-any-return]
+        by_sets = iter(
+            DIRECT.block_pattern_spans(
+                self._sets, self._regexps, [p for p, f in zip(pairs, folded, strict=True) if f]
+            )
+        )
+        each = iter(anchored)
+        return [next(by_sets) if f else next(each) for f in folded]
 
     def _flag(self, chunked: list[list[tuple[int, bytes]]]) -> list[list[list[int]]]:
         """For each text and block, the patterns the sets say can match in it, in the
