@@ -139,12 +139,47 @@ class _Walk:
         self.roots = (_Node(0), _Node(0), _Node(0))
 
     def sequence(self, items: list[Any], frontier: list[_Node]) -> list[_Node]:
-        for op, av in items:
+        i = 0
+        while i < len(items):
             frontier = [n for n in frontier if not n.closed]
             if not frontier:
                 break
+            op, av = items[i]
+            if op is sre.LITERAL and av < 128:
+                # a run of ASCII characters (a word, most of a pattern) in one go
+                run = []
+                while i < len(items) and items[i][0] is sre.LITERAL and items[i][1] < 128:
+                    run.append(_folded(1 << items[i][1]))
+                    i += 1
+                frontier = self.run(frontier, run)
+                continue
             frontier = list({id(n): n for n in self.node(op, av, frontier)}.values())
+            i += 1
         return frontier
+
+    def run(self, frontier: list[_Node], masks: list[int]) -> list[_Node]:
+        """``byte`` for each mask in turn, from each node of the frontier."""
+        out: dict[int, _Node] = {}
+        longest = self.longest
+        for node in frontier:
+            for mask in masks:
+                children = node.children
+                child = children.get(mask)
+                if child is None:
+                    child = children[mask] = _Node(node.depth + 1)
+                    self.nodes += 1
+                    if self.nodes > MOST:
+                        raise _TooMany
+                if child.depth >= longest:
+                    child.closed = True
+                node = child
+                if child.closed:
+                    break
+            else:
+                out[id(node)] = node
+                continue
+            out[id(node)] = node
+        return list(out.values())
 
     def byte(self, frontier: list[_Node], mask: int, close: bool = False) -> list[_Node]:
         out = []
