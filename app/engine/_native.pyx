@@ -1415,6 +1415,11 @@ cdef class StartFilter:
     cdef uint64_t root_first[2][4]  # the bytes a root entry's first byte set holds
     cdef readonly int32_t n_patterns
     cdef readonly int32_t n_nodes
+    # what bind() gives: each pattern's RE2, its gate's (or NULL) and its category
+    cdef const void **compiled
+    cdef const void **gates
+    cdef int32_t *categories
+    cdef list bound  # the objects those point into, kept alive
 
     def __cinit__(self, list tries, list rests, list masks, int n_patterns, list classes):
         cdef int t, b, w
@@ -1429,6 +1434,10 @@ cdef class StartFilter:
             self.entries[t] = NULL
         self.rests = NULL
         self.masks = NULL
+        self.compiled = NULL
+        self.gates = NULL
+        self.categories = NULL
+        self.bound = None
         self.n_patterns = n_patterns
         self.n_nodes = 0
         if len(classes) != 256 or not all(0 <= c < 256 for c in classes):
@@ -1527,6 +1536,41 @@ cdef class StartFilter:
             free(self.entries[t])
         free(self.rests)
         free(self.masks)
+        free(self.compiled)
+        free(self.gates)
+        free(self.categories)
+
+    def bind(self, list patterns, list gates, list categories):
+        """The patterns' compiled RE2 objects (the wrapper's), each one's gate (its rule's
+        ``set_pattern``, a part every match holds, searched in a block first; or None)
+        and its category (a number: two rules of one category matching one span are
+        ordered as the shared set lists them)."""
+        cdef Py_ssize_t k, n = self.n_patterns
+        if len(patterns) != n or len(gates) != n or len(categories) != n:
+            raise ValueError("a pattern, a gate and a category for each of the filter's patterns")
+        compiled = <const void **> malloc(max(n, 1) * sizeof(void *))
+        gated = <const void **> malloc(max(n, 1) * sizeof(void *))
+        kinds = <int32_t *> malloc(max(n, 1) * sizeof(int32_t))
+        if compiled == NULL or gated == NULL or kinds == NULL:
+            free(compiled)
+            free(gated)
+            free(kinds)
+            raise MemoryError()
+        try:
+            for k in range(n):
+                compiled[k] = _regexp_of(patterns[k])
+                gated[k] = NULL if gates[k] is None else _regexp_of(gates[k])
+                kinds[k] = categories[k]
+        except BaseException:
+            free(compiled)
+            free(gated)
+            free(kinds)
+            raise
+        free(self.compiled)
+        free(self.gates)
+        free(self.categories)
+        self.compiled, self.gates, self.categories = compiled, gated, kinds
+        self.bound = [list(patterns), list(gates)]
 
     cdef inline bint _rest_holds(
         self, int32_t rest, const unsigned char *text, Py_ssize_t at, Py_ssize_t end
@@ -1651,23 +1695,21 @@ cdef class StartFilter:
             free(out.data)
 
 
-def anchored_pattern_spans(
-    StartFilter starts, list sets, list patterns, list gates, list categories, list texts
-):
+def anchored_pattern_spans(StartFilter starts, list sets, list texts):
     """What ``block_pattern_spans`` gives (the same spans; runs in another order where
     that cannot matter), found from where each pattern can start: for each text
     ``(data, blocks)``, each block taken alone, the filter's candidates pattern by
     pattern, and at each (from the end of the last match on) RE2 anchored there.
 
-    A pattern's ``gate`` (its rule's ``set_pattern``, a part every match holds; else
-    None) is searched in a block before the pattern is asked at its candidates there,
-    as the set asked it before.
+    The patterns, their gates and categories are those bound to the filter
+    (``StartFilter.bind``).  A pattern's gate is searched in a block before the pattern
+    is asked at its candidates there, as the set asked it before.
 
     Runs are block by block, pattern by pattern in index order; where two patterns of
-    one category (``categories``, by pattern) match the same span in a block, which
-    one a report keeps depends on their order, so that block's runs take the order
-    the shared set (``sets``, as for ``block_pattern_spans``) lists them in, as before."""
-    cdef Py_ssize_t n_patterns = len(patterns), n_texts = len(texts), t, j, k, b0, b1, n
+    one category match the same span in a block, which one a report keeps depends on
+    their order, so that block's runs take the order the shared set (``sets``, as for
+    ``block_pattern_spans``) lists them in, as before."""
+    cdef Py_ssize_t n_patterns = starts.n_patterns, n_texts = len(texts), t, j, k, b0, b1, n
     cdef Py_ssize_t c, pos, nxt, s, e, x, y, first
     cdef int64_t key
     cdef int32_t cur
@@ -1677,12 +1719,9 @@ def anchored_pattern_spans(
     cdef const char *base
     cdef bytes data
     cdef list block_list, out = [], starts_, ends_, ks_, runs_, block_spans, order
-    if (n_patterns != starts.n_patterns or len(categories) != n_patterns
-            or len(gates) != n_patterns):
-        raise ValueError("the filter, the patterns, their gates and categories differ in number")
-    cdef list compiled = [<Py_ssize_t> _regexp_of(p) for p in patterns]
-    cdef list gated = [0 if g is None else <Py_ssize_t> _regexp_of(g) for g in gates]
-    cdef Py_ssize_t gate
+    if starts.compiled == NULL:
+        raise ValueError("the filter has no patterns bound")
+    cdef const void *gate
     cdef bint closed = False
     cdef int64_t *last = <int64_t *> malloc(max(n_patterns, 1) * sizeof(int64_t))
     if last == NULL:
@@ -1734,16 +1773,14 @@ def anchored_pattern_spans(
                     if k != cur:
                         cur = k
                         nxt = 0
-                        gate = gated[k]
+                        gate = starts.gates[k]
                         # the gate over the block taken alone; closed: no match there
-                        closed = gate != 0 and not _re2_match(
-                            <const void *> gate, view, 0, b1 - b0, _UNANCHORED, NULL, 0
+                        closed = gate != NULL and not _re2_match(
+                            gate, view, 0, b1 - b0, _UNANCHORED, NULL, 0
                         )
                     if closed or pos < nxt:
                         continue
-                    matched = _re2_match(
-                        <const void *> <Py_ssize_t> compiled[k], view, pos, b1 - b0, 1, &found, 1
-                    )
+                    matched = _re2_match(starts.compiled[k], view, pos, b1 - b0, 1, &found, 1)
                     if not matched:
                         continue
                     s = found.data - view.data
@@ -1755,7 +1792,7 @@ def anchored_pattern_spans(
                         nxt = e + 1
                 if not block_spans:
                     continue
-                order = _block_order(block_spans, categories, sets, view)
+                order = _block_order(block_spans, starts.categories, sets, view)
                 for k in order:
                     first = len(starts_)
                     for x, s, e in block_spans:
@@ -1802,7 +1839,7 @@ cdef int _group_by_pattern(
     return 0
 
 
-cdef list _block_order(list block_spans, list categories, list sets, _View view):
+cdef list _block_order(list block_spans, const int32_t *categories, list sets, _View view):
     """The patterns with spans in a block, in index order, or in the shared set's order
     where two of one category match the same span (then the order decides which one a
     report keeps, as it did when the set picked the patterns to run)."""

@@ -137,7 +137,6 @@ class RuleSet:
         self._starts: Any = None
         if SETS and self._patterns and _ANCHORED:
             self._starts = _start_filter([c.pattern for c in self._patterns])
-        self._categories = [c.rule.category for c in self._patterns]
         # a rule's set_pattern, which every match holds, gates its pattern in a block
         self._gates = [
             compile_re2(set_source(c.rule).encode(), c.rule.id)._regexp
@@ -145,6 +144,9 @@ class RuleSet:
             else None
             for c in self._patterns
         ]
+        self._categories = [CATEGORIES.index(c.rule.category) for c in self._patterns]
+        if self._starts is not None:
+            self._starts.bind(self._regexps, self._gates, self._categories)
         self._conditions = ConditionMatcher(condition_rules, self._lexicon)
         self._lexicon.build()
         self.version = ""
@@ -208,13 +210,11 @@ class RuleSet:
         pairs = [(index.data, b) for (index, _, _), b in zip(texts, byte_blocks, strict=True)]
         if self._starts is None:
             return DIRECT.block_pattern_spans(self._sets, self._regexps, pairs)  # type: ignore[no-any-return]
-        folded = [any(f in data for f in FOLDED_TO_ASCII) for data, _ in pairs]
+        long_s, kelvin = FOLDED_TO_ASCII
+        folded = [long_s in data or kelvin in data for data, _ in pairs]
         anchored = DIRECT.anchored_pattern_spans(
             self._starts,
             self._sets,
-            self._regexps,
-            self._gates,
-            self._categories,
             [pair for pair, f in zip(pairs, folded, strict=True) if not f],
         )
         if not any(folded):

@@ -340,43 +340,38 @@ def test_a_gate_is_asked_before_its_pattern(ruleset: Any) -> None:
         for i, c in enumerate(ruleset._patterns)
         if c.rule.id == "approval-misrepresentation.standard-of-care"
     )
-    gate = ruleset._gates[k]
-    assert gate is not None
+    assert ruleset._gates[k] is not None
     data = b"stem cells are considered the standard of care"
-    pattern = ruleset._patterns[k].pattern
-    assert byte_spans(pattern, data)
-    args = (ruleset._sets, ruleset._regexps, ruleset._gates, ruleset._categories)
-    ((starts, ends, ks, _runs),) = DIRECT.anchored_pattern_spans(
-        ruleset._starts, *args, [(data, [(0, len(data))])]
-    )
+    assert byte_spans(ruleset._patterns[k].pattern, data)
+    blocks = [(data, [(0, len(data))])]
+    ((starts, ends, ks, _),) = DIRECT.anchored_pattern_spans(ruleset._starts, ruleset._sets, blocks)
     assert (0, len(data), k) in set(zip(starts, ends, ks, strict=True))
     gates = list(ruleset._gates)
     gates[k] = compile_re2(rb"\bnowhere to be found\b", "test")._regexp
-    ((starts, ends, ks, _runs),) = DIRECT.anchored_pattern_spans(
-        ruleset._starts, ruleset._sets, ruleset._regexps, gates, ruleset._categories,
-        [(data, [(0, len(data))])],
-    )  # fmt: skip
+    other = _start_filter([c.pattern for c in ruleset._patterns])
+    other.bind(ruleset._regexps, gates, ruleset._categories)
+    ((_, _, ks, _),) = DIRECT.anchored_pattern_spans(other, ruleset._sets, blocks)
     assert k not in ks
 
 
 @sets_bound
 def test_anchored_spans_refuse_what_they_cannot_read(ruleset: Any) -> None:
     assert DIRECT is not None
-    args = [ruleset._starts, ruleset._sets, ruleset._regexps, ruleset._gates, ruleset._categories]
     for pos, end in ((-1, 1), (1, 0), (0, 2)):
         with pytest.raises(ValueError):
-            DIRECT.anchored_pattern_spans(*args, [(b"a", [(pos, end)])])
-    with pytest.raises(ValueError):  # a pattern list the filter was not made for
-        DIRECT.anchored_pattern_spans(
-            args[0], args[1], args[2][:3], args[3][:3], args[4][:3], [(b"a", [(0, 1)])]
-        )
+            DIRECT.anchored_pattern_spans(ruleset._starts, ruleset._sets, [(b"a", [(pos, end)])])
+    patterns = [c.pattern for c in ruleset._patterns]
+    unbound = _start_filter(patterns)
+    with pytest.raises(ValueError):  # no patterns bound to ask
+        DIRECT.anchored_pattern_spans(unbound, ruleset._sets, [(b"a", [(0, 1)])])
+    n = len(patterns)
+    with pytest.raises(ValueError):  # not one for each of the filter's patterns
+        unbound.bind(ruleset._regexps[:3], ruleset._gates[:3], ruleset._categories[:3])
     one = re2._re2.Set(re2._re2.RE2.Anchor.UNANCHORED, re2._re2.RE2.Options())
     one.Add(b"cure")
     one.Compile()
     with pytest.raises(TypeError):  # a pattern that is not the wrapper's RE2
-        DIRECT.anchored_pattern_spans(
-            args[0], args[1], [one] * len(args[2]), args[3], args[4], [(b"cure", [(0, 4)])]
-        )
+        unbound.bind([one] * n, ruleset._gates, ruleset._categories)
 
 
 @sets_bound
