@@ -35,7 +35,7 @@ from typing import Any
 
 FOLDED_TO_ASCII = ("\u017f".encode(), "\u212a".encode())
 WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-LONGEST = 10  # bytes a prefix holds at most (the filter reads DEPTH + REST)
+LONGEST = 8  # bytes a prefix holds at most (the filter reads DEPTH + REST)
 MOST = 20_000  # trie nodes a pattern's prefixes may have; past this, shorter ones
 NO_BOUNDARY, BOUNDARY, NOT_BOUNDARY = 0, 1, 2
 
@@ -290,7 +290,7 @@ def _class(items: Any) -> tuple[int, bool]:
 
 EXPAND_FIRST = 16  # a prefix's first byte set is a trie edge per byte up to this many bytes
 EXPAND = 3  # later byte sets are, up to this many; from a larger one on, sets are checked
-REST = 4  # byte sets checked after a prefix's trie path, at most (the rest is dropped)
+REST = 2  # byte sets checked after a prefix's trie path, at most (the rest is dropped)
 DEPTH = 6  # a prefix's trie path is this many bytes at most
 WORD_STARTS, ANYWHERE = 0, 1  # the two tries: walked at word starts only, and everywhere
 

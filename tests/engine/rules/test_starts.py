@@ -21,8 +21,11 @@ from app.engine.rules.kinds import compile_re2
 from app.engine.rules.loader import _start_filter, load_rules
 from app.engine.rules.starts import (
     BOUNDARY,
+    DEPTH,
+    LONGEST,
     NO_BOUNDARY,
     NOT_BOUNDARY,
+    REST,
     filter_tables,
     start_prefixes,
     start_trie,
@@ -75,13 +78,13 @@ def test_a_prefix_stops_where_the_pattern_is_not_read_byte_for_byte() -> None:
     assert len(masks) == 1 and masks[0] >> 0xC3 & 1 and not masks[0] >> ord("x") & 1
     # an unbounded repeat: a few times, then whatever follows is unknown
     prefixes = start_prefixes(rb"\d+ patients") or []
-    assert max(len(m) for _, m in prefixes) <= 10
+    assert max(len(m) for _, m in prefixes) <= LONGEST
     assert all(m[0] == _bytes("0123456789") for _, m in prefixes)
 
 
 def test_prefixes_are_no_longer_than_the_filter_reads() -> None:
     prefixes = start_prefixes(rb"\bsupercalifragilisticexpialidocious\b") or []
-    assert [len(m) for _, m in prefixes] == [10]
+    assert [len(m) for _, m in prefixes] == [LONGEST] == [DEPTH + REST]
 
 
 def test_the_condition_before_a_prefix() -> None:
