@@ -1688,8 +1688,9 @@ cdef class StartFilter:
                 last, &out
             ) < 0:
                 raise MemoryError()
-            _sort(out.data, out.size)
-            return [(out.data[k] >> 32, out.data[k] & 0xFFFFFFFF) for k in range(out.size)]
+            # sorted here by Python: _sort stays with one caller, the model's rows
+            # (inlined there; with a second caller it was not, ~2% of a page)
+            return sorted([(out.data[k] >> 32, out.data[k] & 0xFFFFFFFF) for k in range(out.size)])
         finally:
             free(last)
             free(out.data)

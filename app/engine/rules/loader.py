@@ -210,8 +210,9 @@ class RuleSet:
         pairs = [(index.data, b) for (index, _, _), b in zip(texts, byte_blocks, strict=True)]
         if self._starts is None:
             return DIRECT.block_pattern_spans(self._sets, self._regexps, pairs)  # type: ignore[no-any-return]
+        # asked of the str: a page of Latin-1 cannot hold either (answered at once)
         long_s, kelvin = FOLDED_TO_ASCII
-        folded = [long_s in data or kelvin in data for data, _ in pairs]
+        folded = [long_s in index.text or kelvin in index.text for index, _, _ in texts]
         anchored = DIRECT.anchored_pattern_spans(
             self._starts,
             self._sets,

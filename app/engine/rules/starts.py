@@ -33,7 +33,7 @@ import re._constants as sre
 import re._parser as sre_parse
 from typing import Any
 
-FOLDED_TO_ASCII = ("\u017f".encode(), "\u212a".encode())
+FOLDED_TO_ASCII = ("\u017f", "\u212a")
 WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 LONGEST = 8  # bytes a prefix holds at most (the filter reads DEPTH + REST)
 MOST = 20_000  # trie nodes a pattern's prefixes may have; past this, shorter ones
