@@ -1711,19 +1711,14 @@ def anchored_pattern_spans(StartFilter starts, list sets, list texts):
     their order, so that block's runs take the order the shared set (``sets``, as for
     ``block_pattern_spans``) lists them in, as before."""
     cdef Py_ssize_t n_patterns = starts.n_patterns, n_texts = len(texts), t, j, k, b0, b1, n
-    cdef Py_ssize_t c, pos, nxt, s, e, x, y, first
-    cdef int64_t key
-    cdef int32_t cur
-    cdef _Candidates cands, grouped
-    cdef _View view, found
-    cdef unsigned char matched
+    cdef Py_ssize_t c, s, e, x, first
+    cdef _Candidates cands, grouped, spans
+    cdef _View view
     cdef const char *base
     cdef bytes data
     cdef list block_list, out = [], starts_, ends_, ks_, runs_, block_spans, order
     if starts.compiled == NULL:
         raise ValueError("the filter has no patterns bound")
-    cdef const void *gate
-    cdef bint closed = False
     cdef int64_t *last = <int64_t *> malloc(max(n_patterns, 1) * sizeof(int64_t))
     if last == NULL:
         raise MemoryError()
@@ -1731,6 +1726,8 @@ def anchored_pattern_spans(StartFilter starts, list sets, list texts):
     cands.size = cands.cap = 0
     grouped.data = NULL
     grouped.size = grouped.cap = 0
+    spans.data = NULL
+    spans.size = spans.cap = 0
     cdef Py_ssize_t *counts = <Py_ssize_t *> malloc((n_patterns + 1) * sizeof(Py_ssize_t))
     if counts == NULL:
         free(last)
@@ -1748,6 +1745,8 @@ def anchored_pattern_spans(StartFilter starts, list sets, list texts):
             for j, (b0, b1) in enumerate(block_list):
                 if b0 < 0 or b1 < b0 or b1 > n:
                     raise ValueError(f"block [{b0}, {b1}) is outside the {n} bytes")
+                if b1 - b0 > 0xFFFFFFFF:
+                    raise ValueError("a block of 4 GB or more (positions are 32-bit)")
                 cands.size = 0
                 for k in range(n_patterns):
                     last[k] = -1
@@ -1764,33 +1763,18 @@ def anchored_pattern_spans(StartFilter starts, list sets, list texts):
                     raise MemoryError()
                 view.data = base + b0
                 view.length = b1 - b0
-                block_spans = []  # (pattern, start, end), pattern by pattern
-                cur = -1
-                nxt = 0
-                for c in range(grouped.size):
-                    key = grouped.data[c]
-                    k = key >> 32
-                    pos = key & 0xFFFFFFFF
-                    if k != cur:
-                        cur = k
-                        nxt = 0
-                        gate = starts.gates[k]
-                        # the gate over the block taken alone; closed: no match there
-                        closed = gate != NULL and not _re2_match(
-                            gate, view, 0, b1 - b0, _UNANCHORED, NULL, 0
-                        )
-                    if closed or pos < nxt:
-                        continue
-                    matched = _re2_match(starts.compiled[k], view, pos, b1 - b0, 1, &found, 1)
-                    if not matched:
-                        continue
-                    s = found.data - view.data
-                    e = s + <Py_ssize_t> found.length
-                    if e > s:
-                        block_spans.append((k, b0 + s, b0 + e))
-                        nxt = e
-                    else:
-                        nxt = e + 1
+                spans.size = 0
+                if b1 - b0 >= _RELEASE_GIL_BYTES:
+                    with nogil:
+                        c = _asked(starts, &grouped, view, &spans)
+                else:
+                    c = _asked(starts, &grouped, view, &spans)
+                if c < 0:
+                    raise MemoryError()
+                block_spans = [  # (pattern, start, end), pattern by pattern
+                    (spans.data[x], b0 + spans.data[x + 1], b0 + spans.data[x + 2])
+                    for x in range(0, spans.size, 3)
+                ]
                 if not block_spans:
                     continue
                 order = _block_order(block_spans, starts.categories, sets, view)
@@ -1808,7 +1792,47 @@ def anchored_pattern_spans(StartFilter starts, list sets, list texts):
         free(counts)
         free(cands.data)
         free(grouped.data)
+        free(spans.data)
     return out
+
+
+cdef int _asked(
+    StartFilter starts, _Candidates *grouped, _View view, _Candidates *spans
+) noexcept nogil:
+    """RE2 anchored at each candidate of ``grouped`` (pattern by pattern, each
+    pattern's in order), from the end of its last match on, after its gate; each match
+    into ``spans`` as (pattern, start, end) in the block; -1 when out of memory."""
+    cdef Py_ssize_t c, k, pos, s, e, nxt = 0, cur = -1
+    cdef int64_t key
+    cdef const void *gate
+    cdef bint closed = False
+    cdef _View found
+    for c in range(grouped.size):
+        key = grouped.data[c]
+        k = key >> 32
+        pos = key & <int64_t> 0xFFFFFFFF
+        if k != cur:
+            cur = k
+            nxt = 0
+            gate = starts.gates[k]
+            # the gate over the block taken alone; closed: no match there
+            closed = gate != NULL and not _re2_match(
+                gate, view, 0, view.length, _UNANCHORED, NULL, 0
+            )
+        if closed or pos < nxt:
+            continue
+        if not _re2_match(starts.compiled[k], view, pos, view.length, 1, &found, 1):
+            continue
+        s = found.data - view.data
+        e = s + <Py_ssize_t> found.length
+        if e > s:
+            if (_candidate(spans, k) < 0 or _candidate(spans, s) < 0
+                    or _candidate(spans, e) < 0):
+                return -1
+            nxt = e
+        else:
+            nxt = e + 1
+    return 0
 
 
 cdef int _group_by_pattern(

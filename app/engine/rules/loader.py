@@ -36,6 +36,7 @@ from app.engine.yaml_data import YAMLError, load_yaml
 # (bench/bench_memory.py).
 _SET_MEMORY = 80 << 20
 _ANCHORED = os.environ.get("REDFLAG_RULES_ANCHORED", "1") != "0"
+_ANCHORED_MOST = 0xFFFFFFFF  # bytes of a text the start filter reads (positions are 32-bit)
 
 
 def _start_filter(patterns: list[Any]) -> Any:
@@ -205,14 +206,18 @@ class RuleSet:
     ) -> list[tuple[list[int], list[int], list[int], list[tuple[int, int, int]]]]:
         """The patterns' runs over each text's blocks, from C: where each pattern can start
         (the start filter, then RE2 anchored there), or, for a text holding a character
-        RE2 folds to an ASCII letter (which the filter's bytes do not say) or without a
-        filter, the sets and the patterns they flag, in one call."""
+        RE2 folds to an ASCII letter (which the filter's bytes do not say), a text of 4 GB
+        or more (the filter's positions are 32-bit) or without a filter, the sets and the
+        patterns they flag, in one call."""
         pairs = [(index.data, b) for (index, _, _), b in zip(texts, byte_blocks, strict=True)]
         if self._starts is None:
             return DIRECT.block_pattern_spans(self._sets, self._regexps, pairs)  # type: ignore[no-any-return]
         # asked of the str: a page of Latin-1 cannot hold either (answered at once)
         long_s, kelvin = FOLDED_TO_ASCII
-        folded = [long_s in index.text or kelvin in index.text for index, _, _ in texts]
+        folded = [
+            long_s in index.text or kelvin in index.text or len(index.data) > _ANCHORED_MOST
+            for index, _, _ in texts
+        ]
         anchored = DIRECT.anchored_pattern_spans(
             self._starts,
             self._sets,

@@ -6,6 +6,7 @@ and the rules find what the shared set and the patterns it flags find."""
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -390,3 +391,21 @@ def test_the_prefix_parse_agrees_with_re2_on_what_it_reads() -> None:
     assert re.compile(rb"x{,3}").fullmatch(b"xx")
     assert compile_re2(rb"x{,3}", "test").fullmatch(b"x{,3}")
     assert start_prefixes(rb"x{,3}") is None
+
+
+@sets_bound
+def test_anchored_spans_in_many_threads(ruleset: Any, blocks: list[bytes]) -> None:
+    """A service worker checks in threads, and a block of 32 KB or more is read without
+    the GIL: each call keeps its own buffers, and threads get what one thread gets."""
+    assert DIRECT is not None
+    big = b"\n".join(blocks[:400])
+    assert len(big) > 1 << 15
+    items = [[(big[k:], [(0, len(big) - k)])] for k in range(0, 64, 8)]
+
+    def ask(texts: list[Any]) -> Any:
+        return DIRECT.anchored_pattern_spans(ruleset._starts, ruleset._sets, texts)
+
+    alone = [ask(t) for t in items]
+    assert sum(len(r[0][0]) for r in alone) > 100
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(ask, items)) == alone
