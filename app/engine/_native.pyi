@@ -75,6 +75,28 @@ def block_pattern_spans(
     texts: list[tuple[bytes, list[tuple[int, int]]]],
 ) -> list[tuple[list[int], list[int], list[int], list[tuple[int, int, int]]]]: ...
 
+class StartFilter:
+    n_patterns: int
+    n_nodes: int
+    def __init__(
+        self,
+        tries: list[tuple[list[dict[int, int]], list[list[tuple[int, int, int]]]]],
+        rests: list[int],
+        masks: list[int],
+        n_patterns: int,
+        classes: list[int],
+    ) -> None: ...
+    def bind(
+        self, patterns: list[object], gates: list[object | None], categories: list[int]
+    ) -> None: ...
+    def find(self, block: bytes) -> list[tuple[int, int]]: ...
+
+def anchored_pattern_spans(
+    starts: StartFilter,
+    sets: list[tuple[object, list[int]]],
+    texts: list[tuple[bytes, list[tuple[int, int]]]],
+) -> list[tuple[list[int], list[int], list[int], list[tuple[int, int, int]]]]: ...
+
 CONTEXT_KEYS: tuple[str, ...]
 CONTEXT_POLICIES: tuple[str, ...]
 VERDICT_CUES: tuple[str, ...]
