@@ -1,6 +1,9 @@
 """The RE2 sets' memory and time on the benchmark corpus, and which rules make them grow.
 
-``RuleSet.find`` asks an RE2 set, block by block, which patterns can match.  A
+Without the start filter (``rules/starts.py``: no C extension, or
+``REDFLAG_RULES_ANCHORED=0``), ``RuleSet.find`` asks an RE2 set, block by block,
+which patterns can match; with it, the set only orders two rules of a category
+that match one span.  A
 set's automaton is built lazily from the text it sees, and one pattern can
 multiply its size (such a rule gives the set a part of itself to ask instead,
 its ``set_pattern``).  This prints, for the shipped set, one set of every rule's
@@ -141,10 +144,12 @@ def _sets(
 
 def in_engine(pages: list[str], n: int, rounds: int = 4) -> None:
     """Each grouping's time per page inside a full check, against the shipped one's,
-    measured in alternation on the same pages."""
+    measured in alternation on the same pages (both with the sets picking the
+    patterns, as without the start filter)."""
     import time
 
     shipped = Engine(model_dir=Path(__file__).resolve().parent.parent / "model")
+    shipped.rules._starts = None
     variants = {
         "one set of every rule's whole pattern": ([list(range(n))], True),
         "four round-robin sets, 32 MB each": ([list(range(g, n, 4)) for g in range(4)], False),
@@ -152,6 +157,7 @@ def in_engine(pages: list[str], n: int, rounds: int = 4) -> None:
     print("\nin the engine (full checks of the corpus pages, alternating with the shipped engine):")
     for name, (groups, whole) in variants.items():
         other = Engine(model=shipped.model)
+        other.rules._starts = None
         other.rules._sets = _sets(other, groups, 256 if len(groups) == 1 else 32, whole)
         for engine in (shipped, other):
             for page in pages:
