@@ -1496,8 +1496,14 @@ cdef class StartFilter:
                 self.nodes[t][k].first_entry = e_at
                 self.nodes[t][k].n_entries = len(entries)
                 for pattern, boundary, rest in entries:
-                    if not 0 <= pattern < n_patterns or not 0 <= rest < len(rests):
-                        raise ValueError(f"an entry ({pattern}, {rest}) out of range")
+                    if not 0 <= pattern < n_patterns or not 0 <= boundary <= 2:
+                        raise ValueError(f"an entry ({pattern}, {boundary}) out of range")
+                    # a rest: how many masks, then each one's index, all within bounds
+                    if not 0 <= rest < len(rests) or not 0 <= rests[rest] < len(rests) - rest:
+                        raise ValueError(f"an entry's rest {rest} out of range")
+                    for m in rests[rest + 1 : rest + 1 + rests[rest]]:
+                        if not 0 <= m < len(masks):
+                            raise ValueError(f"a rest's mask {m} out of range")
                     self.entries[t][e_at].pattern = pattern
                     self.entries[t][e_at].boundary = boundary
                     self.entries[t][e_at].rest = rest
@@ -1507,9 +1513,7 @@ cdef class StartFilter:
         if self.rests == NULL or self.masks == NULL:
             raise MemoryError()
         for k, m in enumerate(rests):
-            if not 0 <= m < max(len(masks), len(rests) + 1):
-                raise ValueError(f"a rest's item {m} out of range")
-            self.rests[k] = m
+            self.rests[k] = m  # checked where an entry names it
         for k, m in enumerate(masks):
             for w in range(4):
                 self.masks[4 * k + w] = <uint64_t> ((m >> (64 * w)) & 0xFFFFFFFFFFFFFFFF)

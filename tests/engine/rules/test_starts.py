@@ -210,6 +210,12 @@ def test_the_filter_refuses_tables_that_do_not_hold_together() -> None:
         DIRECT.StartFilter(tries, rests, masks, 1, classes[:10])
     with pytest.raises(ValueError):  # an entry for a pattern the filter does not have
         DIRECT.StartFilter(tries, rests, masks, 0, classes)
+    bad = filter_tables([start_trie(rb"\bno [a-z-]+ risk")])
+    assert any(bad[1])  # a rest with masks to check
+    with pytest.raises(ValueError):  # a rest naming a mask that is not there
+        DIRECT.StartFilter(bad[0], bad[1], bad[2][:0], 1, bad[4])
+    with pytest.raises(ValueError):  # a rest longer than the list
+        DIRECT.StartFilter(bad[0], [*bad[1][:-1]], bad[2], 1, bad[4])
 
 
 # -- the rules' matches, anchored ------------------------------------------------------
