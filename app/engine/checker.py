@@ -169,7 +169,7 @@ class Engine:
         self, model_dir: Path | None = None, *, model: Model | None = None, use_model: bool = True
     ) -> None:
         self.facts = FactBase(load_facts())
-        self.rules: RuleSet = load_rules(set(self.facts.facts))
+        self.rules: RuleSet = load_rules(set(self.facts.facts), defer_filter=True)
         self.cues: ContextCues = load_context_cues()
         self.model: Model | None = model
         if self.model is None and use_model and model_dir is not None:
@@ -214,6 +214,8 @@ class Engine:
                     for c in self.rules.rules.values()
                 ]
             )
+        # last: what its build leaves behind is then not kept in use by the rest
+        self.rules.build_filter()
 
     @property
     def versions(self) -> dict[str, str]:

@@ -67,7 +67,11 @@ class CompiledRule:
 class RuleSet:
     """Every rule of every category, compiled; ``find`` runs them all over a text."""
 
-    def __init__(self, categories: list[Category], fact_ids: set[str]) -> None:
+    def __init__(
+        self, categories: list[Category], fact_ids: set[str], *, defer_filter: bool = False
+    ) -> None:
+        """``defer_filter``: the start filter is built by :meth:`build_filter` (the engine
+        calls it once everything else is loaded), not here."""
         self.categories = {c.id: c for c in categories}
         seen: dict[str, str] = {}
         self.rules: dict[str, CompiledRule] = {}
@@ -134,10 +138,6 @@ class RuleSet:
             self._sets.append((compile_set(sources, _SET_MEMORY), members))
         # RE2 called from C for the sets and the patterns they flag (re2_direct)
         self._in_c = SETS
-        # or each pattern asked, anchored, where it can start (rules/starts.py)
-        self._starts: Any = None
-        if SETS and self._patterns and _ANCHORED:
-            self._starts = _start_filter([c.pattern for c in self._patterns])
         # a rule's set_pattern, which every match holds, gates its pattern in a block
         self._gates = [
             compile_re2(set_source(c.rule).encode(), c.rule.id)._regexp
@@ -146,11 +146,24 @@ class RuleSet:
             for c in self._patterns
         ]
         self._categories = [CATEGORIES.index(c.rule.category) for c in self._patterns]
-        if self._starts is not None:
-            self._starts.bind(self._regexps, self._gates, self._categories)
         self._conditions = ConditionMatcher(condition_rules, self._lexicon)
         self._lexicon.build()
         self.version = ""
+        # or each pattern asked, anchored, where it can start (rules/starts.py)
+        self._starts: Any = None
+        if not defer_filter:
+            self.build_filter()
+
+    def build_filter(self) -> None:
+        """The start filter (with the C extension's RE2 calls, unless
+        ``REDFLAG_RULES_ANCHORED=0``).  Its build makes ~30 MB of short-lived Python
+        objects: built after what stays loaded, they leave the heap as it was (built
+        before the model was loaded, ~8 MB more stayed resident)."""
+        if self._starts is None and SETS and self._patterns and _ANCHORED:
+            starts = _start_filter([c.pattern for c in self._patterns])
+            if starts is not None:
+                starts.bind(self._regexps, self._gates, self._categories)
+            self._starts = starts
 
     def find(
         self, index: Utf8Index, blocks: list[tuple[int, int]], sentences: list[tuple[int, int]]
@@ -388,9 +401,11 @@ def rules_dir() -> Any:
     return resources.files("app.engine").joinpath("data/rules")
 
 
-def load_rules(fact_ids: set[str], directory: Path | None = None) -> RuleSet:
+def load_rules(
+    fact_ids: set[str], directory: Path | None = None, *, defer_filter: bool = False
+) -> RuleSet:
     categories, version = read_categories(directory)
-    ruleset = RuleSet(categories, fact_ids)
+    ruleset = RuleSet(categories, fact_ids, defer_filter=defer_filter)
     ruleset.version = version
     return ruleset
 

@@ -415,3 +415,19 @@ def test_anchored_spans_in_many_threads(ruleset: Any, blocks: list[bytes]) -> No
     assert sum(len(r[0][0]) for r in alone) > 100
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(ask, items)) == alone
+
+
+@sets_bound
+def test_the_engine_builds_the_filter_last() -> None:
+    """Deferred, the filter is built by ``build_filter`` (the engine calls it once all
+    else is loaded: its build's short-lived objects then leave the heap as it was)."""
+    deferred = load_rules(set(load_facts()), defer_filter=True)
+    assert deferred._starts is None
+    deferred.build_filter()
+    assert deferred._starts is not None
+    built = deferred._starts
+    deferred.build_filter()  # once
+    assert deferred._starts is built
+    from app.engine.checker import Engine
+
+    assert Engine(use_model=False).rules._starts is not None
