@@ -1448,6 +1448,18 @@ cdef class StartFilter:
             self.word[b] = (48 <= b <= 57) or (65 <= b <= 90) or (97 <= b <= 122) or b == 95
         if len(tries) != 2:
             raise ValueError("two tries: at word starts, anywhere")
+        # the rests, one after another: how many masks, then each one's index
+        cdef set starts_of_rests = set()
+        at = 0
+        while at < len(rests):
+            n = rests[at]
+            if not 0 <= n < len(rests) - at:
+                raise ValueError(f"a rest at {at} runs off the list")
+            for m in rests[at + 1 : at + 1 + n]:
+                if not 0 <= m < len(masks):
+                    raise ValueError(f"a rest's mask {m} out of range")
+            starts_of_rests.add(at)
+            at += n + 1
         for t in range(2):
             all_children, all_entries = tries[t]
             n = len(all_children)
@@ -1498,12 +1510,8 @@ cdef class StartFilter:
                 for pattern, boundary, rest in entries:
                     if not 0 <= pattern < n_patterns or not 0 <= boundary <= 2:
                         raise ValueError(f"an entry ({pattern}, {boundary}) out of range")
-                    # a rest: how many masks, then each one's index, all within bounds
-                    if not 0 <= rest < len(rests) or not 0 <= rests[rest] < len(rests) - rest:
-                        raise ValueError(f"an entry's rest {rest} out of range")
-                    for m in rests[rest + 1 : rest + 1 + rests[rest]]:
-                        if not 0 <= m < len(masks):
-                            raise ValueError(f"a rest's mask {m} out of range")
+                    if rest not in starts_of_rests:
+                        raise ValueError(f"an entry's rest {rest} is not where a rest starts")
                     self.entries[t][e_at].pattern = pattern
                     self.entries[t][e_at].boundary = boundary
                     self.entries[t][e_at].rest = rest

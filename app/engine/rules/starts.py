@@ -334,6 +334,8 @@ def filter_tables(
     - the distinct masks;
     - the patterns without a filter;
     - each byte's class (:func:`byte_classes`), what the tries' edges are."""
+    # the classes tell apart the bytes of the sets a trie path may hold (those after it
+    # are checked as masks, byte by byte)
     masks_used: set[int] = set()
     for roots in patterns:
         for root in roots or ():
@@ -341,7 +343,8 @@ def filter_tables(
             while todo:
                 seen = todo.pop()
                 masks_used.update(seen.children)
-                todo.extend(seen.children.values())
+                if seen.depth + 1 < DEPTH:
+                    todo.extend(seen.children.values())
     klass = byte_classes(sorted(masks_used))
     classes_of = {m: sorted({klass[b] for b in range(256) if m >> b & 1}) for m in masks_used}
     tries: list[tuple[list[dict[int, int]], list[set[tuple[int, int, int]]]]] = [
@@ -396,7 +399,7 @@ def filter_tables(
                             entries[end].add((k, boundary, rest_of(())))
                         continue
                     for mask, child in items:
-                        classes = classes_of[mask]
+                        classes = classes_of[mask] if depth < DEPTH else []
                         if depth >= DEPTH or len(classes) > (
                             EXPAND_FIRST if depth == 0 else EXPAND
                         ):
@@ -417,5 +420,5 @@ def filter_tables(
                                     entries.append(set())
                                 reached.append(nxt)
                         stack.append((child, depth + 1, sorted(set(reached))))
-    out = [(children, [sorted(e) for e in entries]) for children, entries in tries]
+    out = [(children, [list(e) for e in entries]) for children, entries in tries]
     return out, rest_list, list(mask_ids), unfiltered, klass

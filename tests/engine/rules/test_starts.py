@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import re2
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from app.engine import re2_direct
@@ -23,6 +23,7 @@ from app.engine.rules.loader import _start_filter, load_rules
 from app.engine.rules.starts import (
     BOUNDARY,
     DEPTH,
+    FOLDED_TO_ASCII,
     LONGEST,
     NO_BOUNDARY,
     NOT_BOUNDARY,
@@ -176,6 +177,9 @@ def _starts_of(pattern: Any, data: bytes) -> set[int]:
 @given(st.lists(st.sampled_from(_WORDS), max_size=30), st.sampled_from(["", " ", "  "]))
 def test_every_match_starts_where_the_filter_says_it_can(words: list[str], gap: str) -> None:
     data = (gap or " ").join(words).encode()
+    # a case-insensitive letter also matches these two (see the loader, which reads
+    # a text holding either with the sets)
+    assume(not any(c.encode() in data for c in FOLDED_TO_ASCII))
     starts = _filter(_SOURCES)
     found = starts.find(data)
     for k, source in enumerate(_SOURCES):
