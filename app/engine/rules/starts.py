@@ -17,8 +17,9 @@ with one of them, though not every position that does holds a match.  They stop
 (*close*) wherever the pattern is not read exactly: a repeat longer than a few times,
 a class that can match a character of several bytes (a negated class, ``.``), a
 character outside ASCII (RE2 folds its case by its own tables), any construct this
-module does not know.  A pattern none of whose prefixes holds a byte has no filter
-(:func:`start_prefixes` gives ``None``) and is run as before.
+module does not know.  A pattern whose match could start anywhere (a prefix of no
+bytes) has no prefixes (:func:`start_prefixes` gives ``None``), and then the rules
+are read with the RE2 set as before (the filter covers all patterns or none).
 
 The text must not hold the two characters RE2's case folding maps to ASCII letters
 (U+017F, the long s, and U+212A, the Kelvin sign): a case-insensitive ``s`` or ``k``
@@ -54,7 +55,6 @@ def _mask(values: Any) -> int:
 _WORD = _mask(WORD_BYTES)
 _DIGIT = _mask(b"0123456789")
 _SPACE = _mask(b" \t\n\r\f\v")
-_UPPER = _mask(range(65, 91))
 _CATEGORIES = {
     sre.CATEGORY_DIGIT: _DIGIT,
     sre.CATEGORY_WORD: _WORD,
