@@ -288,8 +288,8 @@ def _class(items: Any) -> tuple[int, bool]:
 
 # -- the filter's tables -----------------------------------------------------------------
 
-EXPAND_FIRST = 16  # a prefix's first byte set is a trie edge per byte up to this many bytes
-EXPAND = 3  # later byte sets are, up to this many; from a larger one on, sets are checked
+EXPAND_FIRST = 16  # a prefix's first byte set is a trie edge per class, up to this many
+EXPAND = 3  # later sets too, up to this many classes; from a larger one on, the rest is checked
 REST = 2  # byte sets checked after a prefix's trie path, at most (the rest is dropped)
 DEPTH = 6  # a prefix's trie path is this many bytes at most
 WORD_STARTS, ANYWHERE = 0, 1  # the two tries: walked at word starts only, and everywhere
