@@ -1410,7 +1410,7 @@ cdef class StartFilter:
     cdef int32_t n_classes
     cdef int32_t *rests
     cdef uint64_t *masks  # four words a mask
-    cdef unsigned char lower[256]  # each byte's class: what the tries' edges are
+    cdef unsigned char klass[256]  # each byte's class: what the tries' edges are
     cdef unsigned char word[256]
     cdef uint64_t root_first[2][4]  # the bytes a root entry's first byte set holds
     cdef readonly int32_t n_patterns
@@ -1444,7 +1444,7 @@ cdef class StartFilter:
             raise ValueError("a class for each byte")
         self.n_classes = max(classes) + 1
         for b in range(256):
-            self.lower[b] = classes[b]
+            self.klass[b] = classes[b]
             self.word[b] = (48 <= b <= 57) or (65 <= b <= 90) or (97 <= b <= 122) or b == 95
         if len(tries) != 2:
             raise ValueError("two tries: at word starts, anywhere")
@@ -1637,7 +1637,7 @@ cdef class StartFilter:
         if (self.root_first[t][c >> 6] >> (c & 63)) & 1:
             if self._emit(t, 0, text, i, 0, end, before, last, out) < 0:
                 return -1
-        node = self.root[t][self.lower[text[i]]]
+        node = self.root[t][self.klass[text[i]]]
         d = 1
         while node:
             at = &self.nodes[t][node]
@@ -1645,7 +1645,7 @@ cdef class StartFilter:
                 return -1
             if i + d >= end or not at.n_children:
                 break
-            c = self.lower[text[i + d]]
+            c = self.klass[text[i + d]]
             child = 0
             if at.dense >= 0:
                 node = self.rows[t][at.dense * self.n_classes + c]
@@ -1677,7 +1677,7 @@ cdef class StartFilter:
                 if self._walk(0, text, i, end, before, last, out) < 0:
                     return -1
             # most positions start nothing of the other trie: asked here, without a call
-            if self.root[1][self.lower[c]] or (self.root_first[1][c >> 6] >> (c & 63)) & 1:
+            if self.root[1][self.klass[c]] or (self.root_first[1][c >> 6] >> (c & 63)) & 1:
                 if self._walk(1, text, i, end, before, last, out) < 0:
                     return -1
             before = here

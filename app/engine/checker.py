@@ -73,17 +73,14 @@ _PUNCTUATION_RUN = compile_re2(
 
 
 # the same over the normalised text's UTF-8 (normalising keeps punctuation, symbols and
-# spaces what they are), asked from C without encoding the text again
+# spaces what they are): searched without encoding the text again
 _PUNCTUATION_RUN_BYTES = compile_re2(_PUNCTUATION_RUN.pattern.encode(), "punctuation runs")
 
 
 def _calm(doc: Document, index: Utf8Index) -> Document:
     """``doc`` with long runs of punctuation or symbols, and overlong words, blanked out,
     for the sentence splitter (``index``: its normalised text)."""
-    if DIRECT is not None:
-        if not DIRECT.re2_search(_PUNCTUATION_RUN_BYTES._regexp, index.data, 0, len(index.data)):
-            return doc
-    elif _PUNCTUATION_RUN.search(doc.text) is None:
+    if not index.search(_PUNCTUATION_RUN_BYTES, 0, len(index.text)):
         return doc
     parts: list[str] = []
     last = 0

@@ -80,6 +80,7 @@ class RuleSet:
         self._patterns: list[CompiledRule] = []
         self._regexps: list[Any] = []  # the patterns' RE2 objects, for the C extension
         condition_rules: list[Rule] = []
+        gates: list[Any | None] = []  # each pattern's compiled set_pattern, if any
         for cat in categories:
             for fid in cat.facts:
                 if fid not in fact_ids:
@@ -120,7 +121,7 @@ class RuleSet:
                         self._phrases.add(p, rule)
                 elif rule.kind in ("tokens", "regex"):
                     compiled.pattern = compile_pattern(rule)
-                    _check_set_source(rule, compiled.pattern, where)
+                    gates.append(_checked_set_part(rule, compiled.pattern, where))
                     self._patterns.append(compiled)
                     self._regexps.append(compiled.pattern._regexp)
                 else:
@@ -139,12 +140,7 @@ class RuleSet:
         # RE2 called from C for the sets and the patterns they flag (re2_direct)
         self._in_c = SETS
         # a rule's set_pattern, which every match holds, gates its pattern in a block
-        self._gates = [
-            compile_re2(set_source(c.rule).encode(), c.rule.id)._regexp
-            if c.rule.spec.get("set_pattern") is not None
-            else None
-            for c in self._patterns
-        ]
+        self._gates = [None if g is None else g._regexp for g in gates]
         self._categories = [CATEGORIES.index(c.rule.category) for c in self._patterns]
         self._conditions = ConditionMatcher(condition_rules, self._lexicon)
         self._lexicon.build()
@@ -381,12 +377,12 @@ class RuleSet:
         return any(index.search(p, start, end) for p in self.rules[rule_id].exceptions)
 
 
-def _check_set_source(rule: Rule, pattern: Any, where: str) -> None:
-    """A ``set_pattern`` must compile and match wherever the pattern matches in the
-    rule's own examples (tests check the corpus too): a set that says no where the
-    pattern matches would lose findings."""
+def _checked_set_part(rule: Rule, pattern: Any, where: str) -> Any | None:
+    """A rule's ``set_pattern``, compiled (None without one). It must match wherever
+    the pattern matches in the rule's own examples (tests check the corpus too): a set
+    or a gate that says no where the pattern matches would lose findings."""
     if "set_pattern" not in rule.spec:
-        return
+        return None
     part = compile_re2(set_source(rule).encode(), where + " set_pattern")
     for example in (*rule.examples.flag, *rule.examples.passing):
         data = normalize(example.replace("<marker>", "").replace("</marker>", "")).encode()
@@ -395,6 +391,7 @@ def _check_set_source(rule: Rule, pattern: Any, where: str) -> None:
                 f"{where}: set_pattern does not match the example {example!r}, where the "
                 "pattern does; it must match wherever the pattern matches"
             )
+    return part
 
 
 def rules_dir() -> Any:
