@@ -4,7 +4,7 @@
 metrics live in the process.  With several (``redflag serve --workers N``)
 every worker writes its values to files in one folder named by
 ``PROMETHEUS_MULTIPROC_DIR`` (prometheus-client's multiprocess mode, set up by
-:func:`multiprocess_dir` before the workers start), and whichever worker
+:func:`app.api.metrics_dir.multiprocess_dir` before the workers start), and whichever worker
 answers ``/metrics`` adds up all of them, so a scrape sees the whole service,
 including the counts of workers that have since died.
 
@@ -15,13 +15,8 @@ route, or ``other``, so a flood of random paths cannot grow the metrics.
 from __future__ import annotations
 
 import collections
-import os
-import shutil
-import tempfile
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -36,18 +31,14 @@ from prometheus_client import (
     multiprocess,
 )
 
+from app.api.metrics_dir import multiprocess_mode
 from app.api.middleware import ASGIApp, Message, Receive, Scope, Send
 from app.core.config import Settings
 from app.engine import Engine, Report
 
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 router = APIRouter(tags=["meta"])
-
-
-def multiprocess_mode() -> bool:
-    return bool(os.environ.get(MULTIPROC_ENV))
 
 
 class Metrics:
@@ -191,31 +182,3 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.state.metrics = Metrics()
     app.include_router(router)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
-
-
-@contextmanager
-def multiprocess_dir(workers: int) -> Iterator[None]:
-    """Around a server run: with several workers, one folder for all their metrics.
-
-    A folder named by ``PROMETHEUS_MULTIPROC_DIR`` is used as given (its old
-    ``*.db`` files removed first, as prometheus-client asks); otherwise a
-    temporary one is made, named in the environment the workers inherit, and
-    removed at the end.
-    """
-    given = os.environ.get(MULTIPROC_ENV)
-    if given:
-        Path(given).mkdir(parents=True, exist_ok=True)
-        for stale in Path(given).glob("*.db"):
-            stale.unlink()
-        yield
-        return
-    if workers < 2:
-        yield
-        return
-    path = tempfile.mkdtemp(prefix="redflag-metrics-")
-    os.environ[MULTIPROC_ENV] = path
-    try:
-        yield
-    finally:
-        os.environ.pop(MULTIPROC_ENV, None)
-        shutil.rmtree(path, ignore_errors=True)

@@ -27,10 +27,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core.heap import settle
-from app.engine import CheckOptions, Engine, ModelError, Report, RuleError
+from app.engine import CheckOptions, Report, RuleError
+
+if TYPE_CHECKING:
+    from app.engine import Engine
 
 CHUNK_MIN_BYTES = 16_000
 CHUNK_MAX_BYTES = 256_000
@@ -119,13 +122,21 @@ class Progress:
 # -- local ---------------------------------------------------------------------------------
 
 
+def _new_engine(model_dir: Path, use_model: bool) -> Engine:
+    # imported here: the parser, the main process of a run in workers and a remote
+    # check never load the engine
+    from app.engine import Engine, ModelError
+
+    try:
+        return Engine(model_dir=model_dir, use_model=use_model)
+    except (ModelError, RuleError, OSError) as exc:
+        raise CheckFailed(f"cannot load the engine: {exc}") from None
+
+
 @lru_cache(maxsize=2)
 def local_engine(model_dir: Path, use_model: bool) -> Engine:
     """The engine of this process (loaded once, reused by later in-process runs)."""
-    try:
-        engine = Engine(model_dir=model_dir, use_model=use_model)
-    except (ModelError, RuleError, OSError) as exc:
-        raise CheckFailed(f"cannot load the engine: {exc}") from None
+    engine = _new_engine(model_dir, use_model)
     settle()
     return engine
 
@@ -137,9 +148,9 @@ _WORKER_ERROR: str | None = None
 def _init_worker(model_dir: Path, use_model: bool) -> None:
     global _WORKER_ENGINE, _WORKER_ERROR
     try:
-        _WORKER_ENGINE = Engine(model_dir=model_dir, use_model=use_model)
-    except (ModelError, RuleError, OSError) as exc:
-        _WORKER_ERROR = f"cannot load the engine: {exc}"
+        _WORKER_ENGINE = _new_engine(model_dir, use_model)
+    except CheckFailed as exc:
+        _WORKER_ERROR = str(exc)
         return
     settle()
 

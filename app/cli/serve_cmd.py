@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
-    from app.api.metrics import multiprocess_dir
+    from app.api.metrics_dir import multiprocess_dir
 
     with multiprocess_dir(args.workers):  # one /metrics for all workers
         uvicorn.run(

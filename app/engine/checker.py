@@ -21,7 +21,7 @@ import functools
 import operator
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -52,6 +52,7 @@ from app.engine.formats import Document, line_starts, parse
 from app.engine.model import Model, load_model
 from app.engine.native import native_module
 from app.engine.normalize import Utf8Index, has_lone_surrogate, normalize
+from app.engine.options import CheckOptions
 from app.engine.re2_direct import DIRECT
 from app.engine.risk import document_findings, risk_of
 from app.engine.rules.kinds import Match, compile_re2
@@ -107,41 +108,6 @@ _Kind = tuple[str, str, str, str, tuple[str, ...], str]
 _SEVERITY_RANK = {s: k for k, s in enumerate(SEVERITIES)}
 _NO_THRESHOLDS = np.zeros(len(CATEGORIES))
 _NATIVE = native_module()
-
-
-@dataclass(frozen=True)
-class CheckOptions:
-    """What to report.  ``None`` means no restriction."""
-
-    categories: frozenset[str] | None = None
-    min_severity: Severity = "suggestion"
-    enabled_rules: frozenset[str] | None = (
-        None  # only these rule ids (and model findings of their categories)
-    )
-    disabled_rules: frozenset[str] = frozenset()
-    severity_overrides: Mapping[str, Severity] = field(
-        default_factory=dict
-    )  # rule id or category -> severity
-    allowed_phrases: tuple[str, ...] = ()
-    use_model: bool = True
-    honor_directives: bool = True
-
-    def __post_init__(self) -> None:
-        if self.categories is not None:
-            unknown = set(self.categories) - set(CATEGORIES)
-            if unknown:
-                raise ValueError(
-                    f"unknown categories: {sorted(unknown)}; expected some of {list(CATEGORIES)}"
-                )
-        if self.min_severity not in SEVERITIES:
-            raise ValueError(
-                f"unknown severity {self.min_severity!r}; expected one of {list(SEVERITIES)}"
-            )
-        for key, sev in self.severity_overrides.items():
-            if sev not in SEVERITIES:
-                raise ValueError(
-                    f"severity override for {key!r}: {sev!r} is not one of {list(SEVERITIES)}"
-                )
 
 
 @dataclass

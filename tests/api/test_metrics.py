@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.api.main import create_app
-from app.api.metrics import MULTIPROC_ENV, multiprocess_dir
 from app.core.config import Settings
 from app.core.logging import JSONFormatter
 from app.engine import Engine
@@ -115,27 +112,6 @@ def test_metrics_can_be_switched_off(rules_engine: Engine) -> None:
     with TestClient(create_app(Settings(metrics_enabled=False), engine=rules_engine)) as c:
         assert c.get("/metrics").status_code == 404
         assert "/metrics" not in c.get("/openapi.json").json()["paths"]
-
-
-def test_multiprocess_dir_is_made_shared_and_removed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(MULTIPROC_ENV, raising=False)
-    with multiprocess_dir(1):
-        assert MULTIPROC_ENV not in os.environ  # one worker keeps its metrics in memory
-    with multiprocess_dir(2):
-        made = Path(os.environ[MULTIPROC_ENV])
-        assert made.is_dir()
-    assert not made.exists() and MULTIPROC_ENV not in os.environ
-
-
-def test_a_given_multiprocess_dir_is_cleaned(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "counter_123.db").write_bytes(b"stale")
-    (tmp_path / "keep.txt").write_text("not ours")
-    monkeypatch.setenv(MULTIPROC_ENV, str(tmp_path))
-    with multiprocess_dir(4):
-        assert not (tmp_path / "counter_123.db").exists()
-    assert (tmp_path / "keep.txt").exists() and os.environ[MULTIPROC_ENV] == str(tmp_path)
 
 
 # -- request ids and JSON logs -----------------------------------------------------------
