@@ -25,6 +25,7 @@ from app.engine.rules.kinds import (
 )
 from app.engine.rules.schema import Category, Rule, RuleError, parse_category
 from app.engine.rules.starts import FOLDED_TO_ASCII, filter_tables, start_trie
+from app.engine.rules.starts_cache import cached
 from app.engine.sentences import sentences_touched, spans_leaving
 from app.engine.yaml_data import YAMLError, load_yaml
 
@@ -41,13 +42,36 @@ _ANCHORED_MOST = 0xFFFFFFFF  # bytes of a text the start filter reads (positions
 
 def _start_filter(patterns: list[Any]) -> Any:
     """The C extension's filter of where each pattern can start, or None when a pattern
-    has no prefixes (then the sets pick the patterns to run, as without the filter)."""
-    tries, rests, masks, unfiltered, classes = filter_tables(
-        [start_trie(p.pattern) for p in patterns]
+    has no prefixes (then the sets pick the patterns to run, as without the filter).
+    Its tables are read from the cache when an earlier process built them
+    (rules/starts_cache.py)."""
+    sources: list[bytes] = [p.pattern for p in patterns]
+
+    def build() -> Any:
+        return filter_tables([start_trie(source) for source in sources])
+
+    tables = cached(sources, build, _shaped)
+    try:
+        return _filter_of(tables, len(patterns))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return _filter_of(build(), len(patterns))  # a cached file that does not hold
+
+
+def _shaped(tables: Any) -> bool:
+    """Whether ``tables`` has the shape :func:`filter_tables` returns (the filter checks
+    the rest as it is built)."""
+    return (
+        isinstance(tables, tuple)
+        and len(tables) == 5
+        and all(isinstance(part, list) for part in tables)
     )
+
+
+def _filter_of(tables: Any, n_patterns: int) -> Any:
+    tries, rests, masks, unfiltered, classes = tables
     if unfiltered:
         return None
-    return DIRECT.StartFilter(tries, rests, masks, len(patterns), classes)
+    return DIRECT.StartFilter(tries, rests, masks, n_patterns, classes)
 
 
 DOCS_URL = "https://github.com/redflag-health/redflag/blob/main/docs/rules.md"
