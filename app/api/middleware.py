@@ -4,7 +4,9 @@
 when a body is larger than ``max_body_bytes`` (by Content-Length, or counted
 as it streams).  ``RequestLog`` gives every request an id (``X-Request-ID``,
 taken from the client when it is sane) and logs one JSON line per request with
-method, path, status, sizes and duration: never the body, never the text.
+method, path, status, sizes and duration, and what the route noted for it with
+:func:`note_for_log` (a check's items, characters, findings, text hash and time):
+never the body, never the text.
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ async def send_json(
         {"type": "http.response.start", "status": status, "headers": headers + (extra or [])}
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def note_for_log(scope: Scope, **fields: object) -> None:
+    """Fields for the request's one log line (``RequestLog``), from the route that answers
+    it; the formatter writes only whitelisted ones (app/core/logging.py)."""
+    scope.setdefault("state", {}).setdefault("log", {}).update(fields)
 
 
 class BodyGuard:
@@ -154,15 +162,16 @@ class RequestLog:
         try:
             await self.app(scope, recv, snd)
         finally:
-            log.info(
-                "request",
-                extra={
-                    "request_id": request_id,
-                    "method": scope.get("method"),
-                    "path": scope.get("path"),
-                    "status": status,
-                    "bytes_in": bytes_in,
-                    "bytes_out": bytes_out,
-                    "duration_ms": round((time.perf_counter() - t0) * 1000, 2),
-                },
-            )
+            extra = {
+                "request_id": request_id,
+                "method": scope.get("method"),
+                "path": scope.get("path"),
+                "status": status,
+                "bytes_in": bytes_in,
+                "bytes_out": bytes_out,
+                "duration_ms": round((time.perf_counter() - t0) * 1000, 2),
+            }
+            noted = scope["state"].get("log")
+            if noted:
+                extra.update(noted)
+            log.info("request", extra=extra)

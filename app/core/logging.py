@@ -23,6 +23,8 @@ ALLOWED_FIELDS = (
     "items",
     "characters",
     "findings",
+    "matches",
+    "check_ms",
     "text_sha256",
     "error",
     "model_version",

@@ -149,5 +149,9 @@ def test_request_id_in_header_and_json_log(client: TestClient) -> None:
     }
     for e in access:
         assert {"time", "level", "method", "path", "status", "duration_ms"} <= e.keys()
-    checks = [e for e in entries if e["event"] == "check"]
+    assert [e["event"] for e in entries] == ["request"] * 3  # one line a request
+    checks = [e for e in access if e["path"] == "/check"]
     assert {e["request_id"] for e in checks} == {"abc-123", made.headers["X-Request-ID"]}
+    for e in checks:  # what the check noted: sizes, a hash and its time, never the text
+        assert e["items"] == 1 and e["characters"] == 2 and e["findings"] == 0
+        assert len(e["text_sha256"]) == 16 and e["check_ms"] <= e["duration_ms"]

@@ -80,9 +80,9 @@ def main() -> None:
             page.close()
         context.close()
     service_ms = [
-        json.loads(line)["duration_ms"]
+        json.loads(line)["check_ms"]
         for line in log.read_text().splitlines()
-        if '"event":"check"' in line
+        if '"event":"request"' in line and '"check_ms"' in line
     ]
     print(f"service: {len(service_ms)} calls, {sum(service_ms) / 1000:.2f} s in the engine")
     server.shutdown()

@@ -221,7 +221,7 @@ def page_blocks(page: Any) -> list[str]:
 def check_requests(service: Service) -> list[dict[str, Any]]:
     out = []
     for line in service.log_lines():
-        if '"event":"check"' in line:
+        if '"event":"request"' in line and '"text_sha256"' in line:  # a check's line
             out.append(json.loads(line))
     return out
 

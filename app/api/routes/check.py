@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -12,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 
 from app.api.deps import build_options, get_app_settings, get_engine
 from app.api.metrics import record_reports
+from app.api.middleware import note_for_log
 from app.api.responses import FastJSONResponse, error
 from app.api.running import check_many
 from app.api.schemas import BatchRequest, BatchResponse, CheckRequest, CheckResponse, ErrorResponse
@@ -21,7 +21,6 @@ from app.engine import Engine, Report
 from app.engine.checker import CheckTimeout
 
 router = APIRouter(tags=["check"])
-log = logging.getLogger("redflag.check")
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Body is not valid UTF-8"},
@@ -41,19 +40,19 @@ def _too_long(texts: list[tuple[str, str]], settings: Settings) -> FastJSONRespo
     return None
 
 
-def _log(request: Request, texts: list[str], findings: int, t0: float) -> None:
-    log.info(
-        "check",
-        extra={
-            "request_id": getattr(request.state, "request_id", None),
-            "items": len(texts),
-            "characters": sum(len(t) for t in texts),
-            "findings": findings,
-            "text_sha256": hashlib.sha256(
-                "\0".join(texts).encode("utf-8", "surrogatepass")
-            ).hexdigest()[:16],
-            "duration_ms": round((time.perf_counter() - t0) * 1000, 2),
-        },
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _note(request: Request, texts: list[str], findings: int, t0: float) -> None:
+    """What the request's log line says of its check (sizes, a hash, never the text)."""
+    note_for_log(
+        request.scope,
+        items=len(texts),
+        characters=sum(len(t) for t in texts),
+        findings=findings,
+        text_sha256=_digest("\0".join(texts)),
+        check_ms=round((time.perf_counter() - t0) * 1000, 2),
     )
 
 
@@ -86,7 +85,7 @@ async def _run(
             f"the check took longer than the limit of {settings.request_timeout_s:g} s; "
             "send less text or fewer items",
         )
-    _log(request, [text for _, text, _ in items], sum(len(r.findings) for r in reports), t0)
+    _note(request, [text for _, text, _ in items], sum(len(r.findings) for r in reports), t0)
     record_reports(request, reports)
     return reports
 

@@ -10,7 +10,6 @@ read from the raw form body (POST) or query string (GET) by
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from typing import Annotated, Any
 
@@ -30,6 +29,7 @@ from app.api.languagetool.schemas import (
     query_parameters,
 )
 from app.api.metrics import record_reports
+from app.api.middleware import note_for_log
 from app.api.responses import FastJSONResponse
 from app.api.running import check_many
 from app.core.config import Settings
@@ -37,7 +37,6 @@ from app.engine import CheckOptions, Engine
 from app.engine.checker import CheckTimeout
 
 router = APIRouter(prefix="/v2", tags=["languagetool"])
-log = logging.getLogger("redflag.languagetool")
 FORM = "application/x-www-form-urlencoded"
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
@@ -83,17 +82,13 @@ async def _check(
         return _error(exc)
     body = check_response(engine, report, parsed)
     record_reports(request, [report])
-    log.info(
-        "languagetool check",
-        extra={
-            "request_id": getattr(request.state, "request_id", None),
-            "characters": len(plain),
-            "annotated": parsed.text.has_markup,
-            "language": parsed.language.long_code,
-            "matches": len(body["matches"]),
-            "text_sha256": hashlib.sha256(plain.encode("utf-8", "surrogatepass")).hexdigest()[:16],
-            "duration_ms": round((time.perf_counter() - t0) * 1000, 2),
-        },
+    note_for_log(
+        request.scope,
+        items=1,
+        characters=len(plain),
+        matches=len(body["matches"]),
+        text_sha256=hashlib.sha256(plain.encode("utf-8", "surrogatepass")).hexdigest()[:16],
+        check_ms=round((time.perf_counter() - t0) * 1000, 2),
     )
     return FastJSONResponse(body)
 
