@@ -32,11 +32,10 @@ import pathspec
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.cli.catalog import Catalog
-from app.engine import CATEGORIES, SEVERITIES, CheckOptions
+from app.engine import CATEGORIES, CheckOptions
 
 Severity = Literal["suggestion", "warning", "error"]
 FailOn = Literal["suggestion", "warning", "error", "never"]
-FAIL_ON: tuple[str, ...] = (*SEVERITIES, "never")
 CONFIG_NAMES = (".redflag.toml", "pyproject.toml")
 
 

@@ -25,7 +25,7 @@ class UsageError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     from app import __version__
-    from app.cli import check_cmd, eval_cmd, serve_cmd, train_cmd
+    from app.cli import check_args, eval_cmd, serve_cmd, train_cmd
 
     parser = argparse.ArgumentParser(
         prog="redflag",
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"redflag {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (check_cmd, serve_cmd, train_cmd, eval_cmd):
+    for module in (check_args, serve_cmd, train_cmd, eval_cmd):
         module.register(sub)
     try:
         from app.cli import scan_cmd
