@@ -4,7 +4,8 @@
 FROM python:3.11-slim-bookworm AS build
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
-    PIP_NO_CACHE_DIR=1
+    PIP_NO_CACHE_DIR=1 \
+    REDFLAG_CACHE_DIR=/app/.cache/redflag
 
 WORKDIR /app
 
@@ -18,7 +19,8 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PIP_NO_CACHE_DIR=1
+    PIP_NO_CACHE_DIR=1 \
+    REDFLAG_CACHE_DIR=/app/.cache/redflag
 
 WORKDIR /app
 COPY --from=build /app /app

@@ -59,6 +59,12 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ] \
   fi
   ls app/engine/_native*.so >/dev/null 2>&1 \
     || echo "note: the C extension was not built; redflag runs without it (same results, slower)" >&2
+  # The start filter's tables for the shipped rules, written now to the cache that later
+  # processes read them from (app/engine/rules/starts_cache.py; REDFLAG_CACHE_DIR is set in
+  # the Dockerfile, so the image carries them). Only after an install: the first engine to
+  # load builds them anyway, and a start that finds the installs done stays quick.
+  .venv/bin/python -m app.engine.rules.starts_cache \
+    || echo "note: the start filter's cache was not written; each engine will build it" >&2
   echo "$WANT" > "$STAMP"
 fi
 # The project's own modules compiled to bytecode now: an editable install leaves them as

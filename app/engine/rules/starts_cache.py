@@ -100,3 +100,16 @@ def _write(folder: Path, path: Path, value: object) -> None:
             raise
     except OSError as exc:  # a read-only or full disk: no cache, the same filter
         log.debug("start filter cache not written", extra={"detail": type(exc).__name__})
+
+
+def main() -> None:
+    """Write the shipped rules' tables now (``scripts/bootstrap.sh``; the Docker image's
+    build), so that even the first process to load an engine reads them."""
+    from app.engine.facts import load_facts
+    from app.engine.rules.loader import load_rules
+
+    load_rules(set(load_facts()))
+
+
+if __name__ == "__main__":
+    main()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,3 +166,16 @@ def test_cached_tables_the_filter_refuses_are_built_again(
         load_rules(FACT_IDS), "Our stem cells cure arthritis."
     )
     assert starts_cache.cache_dir() == tmp_path
+
+
+def test_the_module_writes_the_shipped_rules_tables(tmp_path: Path) -> None:
+    env = {**os.environ, CACHE_ENV: str(tmp_path / "made")}
+    run = subprocess.run(
+        [sys.executable, "-m", "app.engine.rules.starts_cache"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert len(list((tmp_path / "made").glob("start-filter-*.pickle"))) == 1
