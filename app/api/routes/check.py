@@ -7,9 +7,9 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
-from app.api.deps import build_options, get_app_settings, get_engine
+from app.api.deps import build_options, engine_and_settings
 from app.api.metrics import record_reports
 from app.api.middleware import note_for_log
 from app.api.responses import FastJSONResponse, error
@@ -91,13 +91,9 @@ async def _run(
 
 
 @router.post("/check", response_model=CheckResponse, responses=ERRORS)
-async def check(
-    body: CheckRequest,
-    request: Request,
-    engine: Engine = Depends(get_engine),
-    settings: Settings = Depends(get_app_settings),
-) -> Any:
+async def check(body: CheckRequest, request: Request) -> Any:
     """Check one text and return its findings, risk score and document findings."""
+    engine, settings = engine_and_settings(request)
     result = await _run(
         request,
         engine,
@@ -112,13 +108,9 @@ async def check(
 
 
 @router.post("/check/batch", response_model=BatchResponse, responses=ERRORS)
-async def check_batch(
-    body: BatchRequest,
-    request: Request,
-    engine: Engine = Depends(get_engine),
-    settings: Settings = Depends(get_app_settings),
-) -> Any:
+async def check_batch(body: BatchRequest, request: Request) -> Any:
     """Check many items in one call; the model scores all their sentences together."""
+    engine, settings = engine_and_settings(request)
     if len(body.items) > settings.max_batch_items:
         return error(
             413, f"items: {len(body.items)} items is over the limit of {settings.max_batch_items}"

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse
 
-from app.api.deps import get_app_settings, get_engine
+from app.api.deps import engine_and_settings
 from app.api.languagetool.errors import LTError
 from app.api.languagetool.request import LANGUAGES, decode_params, parse_check
 from app.api.languagetool.response import check_response
@@ -38,8 +38,6 @@ from app.engine.checker import CheckTimeout
 
 router = APIRouter(prefix="/v2", tags=["languagetool"])
 FORM = "application/x-www-form-urlencoded"
-EngineDep = Annotated[Engine, Depends(get_engine)]
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 def _error(exc: LTError) -> PlainTextResponse:
@@ -101,12 +99,13 @@ async def _check(
     description=CHECK_DESCRIPTION,
     openapi_extra={"parameters": query_parameters()},
 )
-async def check_get(request: Request, engine: EngineDep, settings: SettingsDep) -> Any:
+async def check_get(request: Request) -> Any:
     """LanguageTool's check with query parameters, as older clients send it."""
     try:
         params = decode_params(request.scope.get("query_string", b""))
     except LTError as exc:
         return _error(exc)
+    engine, settings = engine_and_settings(request)
     return await _check(request, params, engine, settings)
 
 
@@ -118,7 +117,7 @@ async def check_get(request: Request, engine: EngineDep, settings: SettingsDep) 
     description=CHECK_DESCRIPTION,
     openapi_extra={"requestBody": form_body()},
 )
-async def check_post(request: Request, engine: EngineDep, settings: SettingsDep) -> Any:
+async def check_post(request: Request) -> Any:
     """LanguageTool's check: form-encoded parameters (``text`` or ``data``, ``language``, ...).
 
     The body is read as a form whatever its Content-Type, as LanguageTool reads
@@ -135,6 +134,7 @@ async def check_post(request: Request, engine: EngineDep, settings: SettingsDep)
             )
     except LTError as exc:
         return _error(exc)
+    engine, settings = engine_and_settings(request)
     return await _check(request, params, engine, settings)
 
 
