@@ -45,11 +45,15 @@ def cache_dir() -> Path | None:
     return Path(base) / "redflag"
 
 
-def tables_key(sources: Sequence[bytes]) -> str:
+def tables_key(sources: Sequence[bytes]) -> str | None:
     """What the tables are made from: the patterns' sources, in order, and the source of
-    the module that reads them (a change to either makes a new key)."""
+    the module that reads them (a change to either makes a new key); None when that
+    source cannot be read (then nothing is cached)."""
     digest = hashlib.sha256(_FORMAT)
-    digest.update(Path(starts.__file__).read_bytes())
+    try:
+        digest.update(Path(starts.__file__).read_bytes())
+    except (OSError, TypeError):  # no source file (a frozen or zipped install)
+        return None
     for source in sources:
         digest.update(len(source).to_bytes(8, "little"))
         digest.update(source)
@@ -67,9 +71,9 @@ def cached(sources: Sequence[bytes], build: Callable[[], T], valid: Callable[[An
     """``build()``, or what an earlier process wrote for the same ``sources`` when
     ``valid`` says it has the shape ``build`` returns."""
     folder = cache_dir()
-    if folder is None:
-        return build()
     key = tables_key(sources)
+    if folder is None or key is None:
+        return build()
     path = folder / f"start-filter-{key[:32]}.pickle"
     try:
         stored = _DataOnly(io.BytesIO(path.read_bytes())).load()

@@ -54,6 +54,18 @@ def test_the_key_changes_with_any_source_and_their_order() -> None:
     assert tables_key([b"ab", b"c"]) != tables_key([b"a", b"bc"])
 
 
+def test_without_the_readers_source_nothing_is_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(starts_cache.starts, "__file__", str(tmp_path / "gone.py"))
+    assert tables_key(SOURCES) is None
+    calls, build = _counting(([1], {}))
+    assert cached(SOURCES, build, _shaped) == ([1], {})
+    assert cached(SOURCES, build, _shaped) == ([1], {})
+    assert len(calls) == 2 and not list(tmp_path.iterdir())
+
+
 def test_built_once_then_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     calls, build = _counting(([1, 2], {3: b"x"}))
@@ -88,7 +100,9 @@ def test_a_file_that_does_not_hold_is_built_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes
 ) -> None:
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
-    path = tmp_path / f"start-filter-{tables_key(SOURCES)[:32]}.pickle"
+    key = tables_key(SOURCES)
+    assert key is not None
+    path = tmp_path / f"start-filter-{key[:32]}.pickle"
     path.write_bytes(content)
     calls, build = _counting(([1], {}))
     assert cached(SOURCES, build, _shaped) == ([1], {})
@@ -101,6 +115,7 @@ def test_a_file_that_names_a_function_is_refused_not_run(
 ) -> None:
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     key = tables_key(SOURCES)
+    assert key is not None
     marker = tmp_path / "ran"
 
     class Payload:
