@@ -25,7 +25,7 @@ from app.engine.rules.kinds import (
 )
 from app.engine.rules.schema import Category, Rule, RuleError, parse_category
 from app.engine.rules.starts import FOLDED_TO_ASCII, filter_tables, start_trie
-from app.engine.rules.starts_cache import cached
+from app.engine.rules.starts_cache import cached, store
 from app.engine.sentences import sentences_touched, spans_leaving
 from app.engine.yaml_data import YAMLError, load_yaml
 
@@ -53,8 +53,11 @@ def _start_filter(patterns: list[Any]) -> Any:
     tables = cached(sources, build, _shaped)
     try:
         return _filter_of(tables, len(patterns))
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return _filter_of(build(), len(patterns))  # a cached file that does not hold
+    except (TypeError, ValueError, IndexError, OverflowError):  # a cached file that does not hold
+        tables = build()
+        starts = _filter_of(tables, len(patterns))
+        store(sources, tables)
+        return starts
 
 
 def _shaped(tables: Any) -> bool:

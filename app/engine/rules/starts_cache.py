@@ -74,7 +74,7 @@ def cached(sources: Sequence[bytes], build: Callable[[], T], valid: Callable[[An
     key = tables_key(sources)
     if folder is None or key is None:
         return build()
-    path = folder / f"start-filter-{key[:32]}.pickle"
+    path = _path(folder, key)
     try:
         stored = _DataOnly(io.BytesIO(path.read_bytes())).load()
     except FileNotFoundError:
@@ -88,6 +88,18 @@ def cached(sources: Sequence[bytes], build: Callable[[], T], valid: Callable[[An
     made = build()
     _write(folder, path, (key, made))
     return made
+
+
+def store(sources: Sequence[bytes], value: object) -> None:
+    """Write ``value`` as the tables of ``sources`` (over a file whose tables did not hold)."""
+    folder = cache_dir()
+    key = tables_key(sources)
+    if folder is not None and key is not None:
+        _write(folder, _path(folder, key), (key, value))
+
+
+def _path(folder: Path, key: str) -> Path:
+    return folder / f"start-filter-{key[:32]}.pickle"
 
 
 def _write(folder: Path, path: Path, value: object) -> None:

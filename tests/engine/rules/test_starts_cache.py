@@ -177,6 +177,7 @@ def test_cached_tables_the_filter_refuses_are_built_again(
     written.write_bytes(pickle.dumps((key, (tries, rests, masks, unfiltered, classes[:3]))))
     ruleset = load_rules(FACT_IDS)  # the filter says no to 3 byte classes: built from the rules
     assert ruleset._starts is not None
+    assert len(pickle.loads(written.read_bytes())[1][4]) == 256  # and written over
     assert _found(ruleset, "Our stem cells cure arthritis.") == _found(
         load_rules(FACT_IDS), "Our stem cells cure arthritis."
     )
