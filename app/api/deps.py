@@ -17,15 +17,10 @@ async def get_engine(request: Request) -> Engine:
     return engine
 
 
-async def get_app_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 def engine_and_settings(request: Request) -> tuple[Engine, Settings]:
     """The engine and the settings of the app answering ``request``, read directly. The
-    checking routes (the hot path) call this rather than declare the two dependencies
-    above: FastAPI's solver costs ~30 us a request for each (issue 7: posting a short
+    checking routes (the hot path) call this rather than declare dependencies like
+    ``get_engine``: FastAPI's solver costs ~30 us a request for each (issue 7: posting a short
     text through the app in process, 504 against 568 us a request)."""
     state = request.app.state
     return state.engine, state.settings

@@ -50,24 +50,13 @@ def _start_filter(patterns: list[Any]) -> Any:
     def build() -> Any:
         return filter_tables([start_trie(source) for source in sources])
 
-    tables = cached(sources, build, _shaped)
     try:
-        return _filter_of(tables, len(patterns))
-    except (TypeError, ValueError, IndexError, OverflowError):  # a cached file that does not hold
+        return _filter_of(cached(sources, build), len(patterns))
+    except Exception:  # a cached file the filter cannot use: built again, written over
         tables = build()
         starts = _filter_of(tables, len(patterns))
         store(sources, tables)
         return starts
-
-
-def _shaped(tables: Any) -> bool:
-    """Whether ``tables`` has the shape :func:`filter_tables` returns (the filter checks
-    the rest as it is built)."""
-    return (
-        isinstance(tables, tuple)
-        and len(tables) == 5
-        and all(isinstance(part, list) for part in tables)
-    )
 
 
 def _filter_of(tables: Any, n_patterns: int) -> Any:

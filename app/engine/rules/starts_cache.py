@@ -67,9 +67,9 @@ class _DataOnly(pickle.Unpickler):
         raise pickle.UnpicklingError(f"the cache names {module}.{name}, not data")
 
 
-def cached(sources: Sequence[bytes], build: Callable[[], T], valid: Callable[[Any], bool]) -> T:
-    """``build()``, or what an earlier process wrote for the same ``sources`` when
-    ``valid`` says it has the shape ``build`` returns."""
+def cached(sources: Sequence[bytes], build: Callable[[], T]) -> T:
+    """``build()``, or what an earlier process wrote for the same ``sources`` (the caller
+    checks it as it uses it, and :func:`store`s what it builds when that fails)."""
     folder = cache_dir()
     key = tables_key(sources)
     if folder is None or key is None:
@@ -82,8 +82,7 @@ def cached(sources: Sequence[bytes], build: Callable[[], T], valid: Callable[[An
     except Exception as exc:  # unreadable or not ours: built again, and written over
         log.debug("start filter cache unreadable", extra={"detail": type(exc).__name__})
     else:
-        ours = isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key
-        if ours and valid(stored[1]):
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
             return stored[1]  # type: ignore[no-any-return]
     made = build()
     _write(folder, path, (key, made))
