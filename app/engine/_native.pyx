@@ -846,6 +846,26 @@ cdef inline int64_t _leads_through(const char *raw, int64_t b, _Cursor *cursor) 
     return cursor.leads
 
 
+cdef Py_ssize_t _sentence_count(
+    const int *starts, const int *ends, Py_ssize_t cap, Py_ssize_t written
+) noexcept nogil:
+    """How many sentences ``TextToSentencesWithOffsets`` found, from its offsets, or -1
+    when more than ``cap`` did (it writes the offsets of the first ``cap`` only).
+
+    It returns the length of its output (the sentences' UTF-8, one a line, and a
+    NUL), which is written only when it fits: a sentence's UTF-8 is its bytes of the
+    input, so the output is ``sum(end - start + 1) + count`` long.  The ends rise
+    from one sentence to the next, and the slots after the last hold the zeros it
+    filled them with, so the count is the length of that rising run."""
+    cdef Py_ssize_t k = 0, total = 0
+    if written == 1:  # only the NUL: no sentence
+        return 0
+    while k < cap and (k == 0 or ends[k] > ends[k - 1]):
+        total += <Py_ssize_t> ends[k] - starts[k] + 1
+        k += 1
+    return k if total + k == written else -1
+
+
 def bling_sentences(
     size_t split_address, str text, bytes data, Py_ssize_t base, list blocks, int few
 ):
@@ -854,7 +874,12 @@ def bling_sentences(
     blocks' text from ``base``), its byte offsets as characters of ``text``, each span cut
     at the ``blocks`` it crosses and trimmed of white space, empty ones dropped."""
     cdef _SplitFn split = <_SplitFn> split_address
-    cdef Py_ssize_t n = len(data), size = n * 2 + 16, count, i, lines, m, nb, kk
+    cdef Py_ssize_t n = len(data), size = n * 2 + 16, count, i, m, nb, kk
+    # room for this many sentences at first: Bling Fire zeroes both offset arrays to
+    # the size it is given (16 bytes a byte of text at ``size``, 80 KB for a 5 KB
+    # page, most of it never written), so it gets what a page's sentences need, and
+    # ``size`` again only when they do not fit (_sentence_count says so)
+    cdef Py_ssize_t cap = n // 16 + 64
     cdef const char *raw = data
     cdef char *out = NULL
     cdef int *b_starts = NULL
@@ -875,22 +900,38 @@ def bling_sentences(
         return result
     if n > 0x7FFFFFFF // 2 - 16:
         raise OverflowError("text too long for one Bling Fire call")
+    if cap > size:
+        cap = size
     try:
-        out = <char *> malloc(size)
-        b_starts = <int *> malloc(size * sizeof(int))
-        b_ends = <int *> malloc(size * sizeof(int))
         nb = len(blocks)
         block_starts = <int64_t *> malloc((nb + 1) * sizeof(int64_t))
         block_ends = <int64_t *> malloc((nb + 1) * sizeof(int64_t))
-        if out == NULL or b_starts == NULL or b_ends == NULL or block_starts == NULL or block_ends == NULL:
+        if block_starts == NULL or block_ends == NULL:
             raise MemoryError()
         for i in range(nb):
             block_starts[i], block_ends[i] = blocks[i]
         # ASCII when there are as many bytes as characters (the blocks run to the last's end)
         ascii = n == block_ends[nb - 1] - base
-        with nogil:
-            count = split(raw, <int> n, out, b_starts, b_ends, <int> size)
-        if count <= 0 or count > size:
+        while True:
+            out = <char *> malloc(cap)
+            b_starts = <int *> malloc(cap * sizeof(int))
+            b_ends = <int *> malloc(cap * sizeof(int))
+            if out == NULL or b_starts == NULL or b_ends == NULL:
+                raise MemoryError()
+            with nogil:
+                count = split(raw, <int> n, out, b_starts, b_ends, <int> cap)
+            if count <= 0 or count > size:
+                m = -1
+                break
+            m = _sentence_count(b_starts, b_ends, cap, count)
+            if m >= 0 or cap == size:
+                break
+            free(out)
+            free(b_starts)
+            free(b_ends)
+            out = b_starts = b_ends = NULL
+            cap = size
+        if m < 0:
             # Bling Fire failed: the whole text as one span, as the numpy path does
             m = 1
             spans = <_Span *> malloc(sizeof(_Span))
@@ -899,14 +940,8 @@ def bling_sentences(
             spans[0].s = base
             spans[0].e = block_ends[nb - 1]
         else:
-            # the sentences, one a line, end with a NUL (or at ``count``)
-            lines = 1
-            for i in range(count):
-                if out[i] == 0:
-                    break
-                if out[i] == 10:
-                    lines += 1
-            m = lines if lines < size else size
+            if m == 0:  # no sentence: one span of the first byte, as ever (trimmed away)
+                m = 1
             spans = <_Span *> malloc(m * sizeof(_Span))
             if spans == NULL:
                 raise MemoryError()

@@ -124,6 +124,19 @@ def test_the_c_extension_splits_any_text_as_numpy_does(text: str, fmt: str) -> N
 
 
 @needs_native
+@pytest.mark.parametrize("text", ["A. B! C? " * 700, "Yes.\n\nNo.\n\n" * 400, "Où? " * 900])
+def test_more_sentences_than_the_first_call_has_room_for(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    # Bling Fire is first given room for a page's sentences (a sixteenth of its bytes
+    # and 64 more); these have more, so it is called again with room for all
+    doc = parse(text, "text")
+    data = doc.text.encode()
+    assert len(split_sentences(doc)) > len(data) // 16 + 64
+    _both_ways(monkeypatch, text, "text")
+
+
+@needs_native
 def test_when_bling_fire_fails_each_block_is_one_sentence() -> None:
     # a stand-in for TextToSentencesWithOffsets that reports failure, as Bling Fire
     # does when its output does not fit
