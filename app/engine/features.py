@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from app.engine.native import native_module
+from app.engine.normalize import lower
 
 _NATIVE = native_module()
 _SEPARATOR = "\n"
@@ -314,7 +315,7 @@ class TfidfFeatures:
     def transform(self, texts: list[str]) -> Features:
         """The TF-IDF matrix of ``texts``, one row each."""
         n_rows = len(texts)
-        joined = _SEPARATOR.join(t.replace(_SEPARATOR, " ") for t in texts).lower()
+        joined = lower(_SEPARATOR.join(t.replace(_SEPARATOR, " ") for t in texts))
         if self.strip_accents:
             joined = _strip_accents(joined)
         if self._native is not None:

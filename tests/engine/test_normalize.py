@@ -14,6 +14,7 @@ from app.engine.normalize import (
     Utf8Index,
     byte_spans,
     has_lone_surrogate,
+    lower,
     normalize,
 )
 
@@ -37,6 +38,63 @@ def test_normalize_keeps_length_and_folds_punctuation() -> None:
     assert len(out) == len(text)
     assert out.endswith('"quoted" - dash space \'s')
     assert out[0] == "İ"  # its lower case is two characters: left as it is
+
+
+def _python_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(normalize_module, "_LOWERING", None)
+
+
+# every character but the surrogates, in runs of a few hundred, with ASCII around them
+_EVERY_CHARACTER = [
+    "Ab " + "".join(chr(c) for c in range(start, min(start + 300, 0x110000))) + " Zz"
+    for start in range(128, 0x110000, 300)
+    if not 0xD800 <= start <= 0xDFFF + 300
+]
+
+
+@pytest.mark.skipif(normalize_module._LOWERING is None, reason="no C extension")
+def test_the_c_lowering_is_str_lower_on_every_character() -> None:
+    lowering = normalize_module._LOWERING
+    declined = 0
+    for text in _EVERY_CHARACTER:
+        text = "".join(c for c in text if not 0xD800 <= ord(c) <= 0xDFFF)
+        got = lowering.lower(text, False)
+        if got is None:  # a capital sigma or a longer lower case: the str method's case
+            declined += 1
+            assert "\u03a3" in text or len(text.lower()) != len(text)
+        else:
+            assert got == text.lower()  # == also holds the kind: a canonical string
+    assert 0 < declined < 5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *TEXTS,
+        "ΣΟΦΙΑ ΣΑΣ and Σ alone",  # the final sigma, which depends on the letters around
+        "İstanbul ΣΑΣ “x”",  # a longer lower case: the Python path, char by char
+        "Kelvin \u212a Ångström \u212b ÀÉÎ “Q” — \u00a0 \U0001d400 \U00010400",
+        "“only folds” – here’s one",  # ASCII once folded
+        "",
+    ],
+)
+def test_normalize_and_lower_are_the_same_with_and_without_c(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = normalize(text), lower(text)
+    assert fast[1] == text.lower()
+    _python_only(monkeypatch)
+    assert (normalize(text), lower(text)) == fast
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))
+def test_normalize_with_and_without_c_on_any_text(text: str) -> None:
+    fast = normalize(text), lower(text)
+    with pytest.MonkeyPatch.context() as mp:
+        _python_only(mp)
+        assert (normalize(text), lower(text)) == fast
+    assert fast[1] == text.lower()
 
 
 @pytest.mark.parametrize("text", TEXTS)
