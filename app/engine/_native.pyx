@@ -19,6 +19,7 @@ numpy and Python calls, and looks for the lexicon's keys only where a kept hit c
 from libc.math cimport sqrt
 from libc.stdint cimport int32_t, int64_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, qsort, realloc
+from libc.string cimport memcpy
 
 import numpy as np
 
@@ -630,6 +631,7 @@ cdef class WordTrie:
 
 
 cdef extern from "Python.h":
+    int PyUnicode_2BYTE_KIND
     int PyUnicode_4BYTE_KIND
     object PyUnicode_FromKindAndData(int kind, const void *buffer, Py_ssize_t size)
     # what str.lower() maps each character to (all but the final-sigma rule); the count
@@ -697,6 +699,143 @@ cdef class Lowering:
             return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, n)
         finally:
             free(out)
+
+
+cdef extern from "Python.h":
+    bint Py_UNICODE_ISPRINTABLE(Py_UCS4 ch)
+    bint Py_UNICODE_ISLOWER(Py_UCS4 ch)
+
+
+ctypedef fused _Char:
+    unsigned char
+    uint16_t
+    uint32_t
+
+
+def simple_lines(str source, str sentence_ends, str separator):
+    """``formats.text._simple_lines`` in one pass: plain text whose lines hold no white
+    space but single spaces, each line one piece (a blank line ends a block, and so does
+    a line break unless the line does not end a sentence, one of ``sentence_ends``, and
+    the next starts in lower case: then a space stands for it); blocks joined by
+    ``separator`` (ASCII).  ``(text, text_starts, source_starts, blocks)``, or ``None``
+    for any other text (the document builder's case)."""
+    cdef int kind = PyUnicode_KIND(source)
+    cdef void *chars = PyUnicode_DATA(source)
+    if not separator.isascii() or not sentence_ends:
+        raise ValueError("an ASCII separator and some sentence ends are needed")
+    cdef bytes sep = separator.encode("ascii")
+    if kind == PyUnicode_1BYTE_KIND:
+        return _simple_lines_of(<const unsigned char *> chars, len(source), kind, sentence_ends, sep)
+    if kind == PyUnicode_2BYTE_KIND:
+        return _simple_lines_of(<const uint16_t *> chars, len(source), kind, sentence_ends, sep)
+    return _simple_lines_of(<const uint32_t *> chars, len(source), kind, sentence_ends, sep)
+
+
+cdef inline bint _space(Py_UCS4 c) noexcept:
+    if c < 128:
+        return c == 32 or 9 <= c <= 13 or 28 <= c <= 31  # str.isspace's ASCII
+    return Py_UNICODE_ISSPACE(c)
+
+
+cdef object _simple_lines_of(
+    const _Char *chars, Py_ssize_t n_source, int kind, str sentence_ends, bytes sep
+):
+    cdef Py_ssize_t n_sep = len(sep), i, at = 0, lo, hi, n = 0, k, cap = n_source + 64
+    cdef Py_ssize_t block_start = -1, last_source = 0
+    cdef const char *sep_chars = sep
+    cdef Py_UCS4 c
+    cdef bint prev_open = False, prev_space, pending
+    cdef _Char *grown
+    cdef _Char *out = <_Char *> malloc(cap * sizeof(_Char))
+    if out == NULL:
+        raise MemoryError()
+    text_starts: list = []
+    source_starts: list = []
+    blocks: list = []
+    try:
+        while at < n_source:
+            # one line, up to its break: where its content starts (lo) and ends (hi),
+            # with the white space around it stripped; any other white space than single
+            # spaces inside it (or a character that is not printable) is not this case
+            lo = hi = -1
+            prev_space = pending = False
+            i = at
+            while i < n_source:
+                c = chars[i]
+                if c == 10 or c == 13:
+                    break
+                if 32 < c < 127 or (c > 127 and not Py_UNICODE_ISSPACE(c)):
+                    if c > 127 and not Py_UNICODE_ISPRINTABLE(c):
+                        return None
+                    if pending:  # white space other than one space, then more content
+                        return None
+                    if lo < 0:
+                        lo = i
+                    hi = i + 1
+                    prev_space = False
+                elif c == 32:
+                    if lo >= 0:
+                        pending = pending or prev_space
+                        prev_space = True
+                elif c == 127 or not _space(c):  # a control character
+                    return None
+                else:  # other white space, none of it printable
+                    if lo >= 0:
+                        pending = True
+                    prev_space = False
+                i += 1
+            # the next line starts after this one's break (\r\n, \r or \n)
+            at = i + 1
+            if i + 1 < n_source and chars[i] == 13 and chars[i + 1] == 10:
+                at = i + 2
+            if lo < 0:
+                if block_start >= 0:
+                    blocks.append((block_start, n))
+                    block_start = last_source = -1
+                prev_open = False
+                continue
+            if n + (hi - lo) + n_sep + 1 > cap:
+                cap = 2 * cap + (hi - lo) + n_sep + 1
+                grown = <_Char *> realloc(out, cap * sizeof(_Char))
+                if grown == NULL:
+                    raise MemoryError()
+                out = grown
+            if prev_open and Py_UNICODE_ISLOWER(chars[lo]):
+                # a hard-wrapped line: a space that stands for the line break
+                text_starts.append(n)
+                source_starts.append(last_source - 1 if last_source > 1 else 0)
+                out[n] = 32
+                n += 1
+                last_source = -1
+            elif block_start >= 0:
+                blocks.append((block_start, n))
+                block_start = last_source = -1
+            if block_start < 0:
+                if blocks:
+                    text_starts.append(n)
+                    source_starts.append(last_source if last_source > 0 else 0)
+                    for k in range(n_sep):
+                        out[n + k] = sep_chars[k]
+                    n += n_sep
+                    last_source = -1
+                block_start = n
+            if lo != last_source or not text_starts:
+                text_starts.append(n)
+                source_starts.append(lo)
+            memcpy(&out[n], &chars[lo], (hi - lo) * sizeof(_Char))
+            n += hi - lo
+            last_source = hi
+            c = chars[hi - 1]
+            prev_open = True
+            for k in range(len(sentence_ends)):
+                if sentence_ends[k] == c:
+                    prev_open = False
+                    break
+        if block_start >= 0:
+            blocks.append((block_start, n))
+        return PyUnicode_FromKindAndData(kind, out, n), text_starts, source_starts, blocks
+    finally:
+        free(out)
 
 
 def non_ascii_runs(str text):

@@ -11,9 +11,12 @@ import re
 from collections.abc import Iterator
 
 from app.engine.formats.document import BLOCK_SEPARATOR, Document, DocumentBuilder
+from app.engine.native import native_module
 
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _SENTENCE_END = frozenset('.!?:;"”’)]')
+_SENTENCE_END_CHARS = "".join(sorted(_SENTENCE_END))
+_NATIVE = native_module()
 
 
 def _lines(source: str) -> Iterator[tuple[str, int]]:
@@ -43,7 +46,15 @@ def _simple_lines(source: str) -> Document | None:
     single spaces (the usual text): each line is then one piece, and the builder's
     steps (a block separator, a virtual space, a run per piece) come down to appends
     (``tests/engine/formats/test_adapters.py`` checks it against the builder).  ``None``
-    for any other text."""
+    for any other text.  The C extension's ``simple_lines`` does it in one pass."""
+    if _NATIVE is not None:
+        made = _NATIVE.simple_lines(source, _SENTENCE_END_CHARS, BLOCK_SEPARATOR)
+        return None if made is None else Document(source, *made)
+    return _simple_lines_py(source)
+
+
+def _simple_lines_py(source: str) -> Document | None:
+    """:func:`_simple_lines` without the C extension (its twin)."""
     parts: list[str] = []
     text_starts: list[int] = []
     source_starts: list[int] = []

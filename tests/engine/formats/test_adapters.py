@@ -138,6 +138,7 @@ def test_text_of_simple_lines_maps_as_the_builder_does(source: str) -> None:
     built = text._built(source)
     fast = text._simple_lines(source)
     if fast is None:
+        assert text._simple_lines_py(source) is None
         lines = [line.strip() for line, _ in text._lines(source)]
         assert any("  " in line or not line.isprintable() for line in lines)
         return
@@ -146,6 +147,40 @@ def test_text_of_simple_lines_maps_as_the_builder_does(source: str) -> None:
     assert fast._text_starts == built._text_starts
     assert fast._source_starts == built._source_starts
     assert fast.source == built.source and fast.directives == built.directives == []
+    # the C extension's pass and its Python twin make the same document
+    twin = text._simple_lines_py(source)
+    assert twin is not None
+    assert (twin.text, twin.blocks, twin._text_starts, twin._source_starts) == (
+        fast.text,
+        fast.blocks,
+        fast._text_starts,
+        fast._source_starts,
+    )
+
+
+def test_text_of_simple_lines_in_c_reads_every_kind_of_character_as_python() -> None:
+    """Each character (all below U+2100, a sample above) inside a line, at its edges and
+    alone: the C pass takes or declines the text as its Python twin does."""
+    from app.engine.formats import text
+
+    if text._NATIVE is None:
+        pytest.skip("no C extension")
+    codes = [*range(0x2100), *range(0x2100, 0x110000, 97)]
+    for code in codes:
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        ch = chr(code)
+        source = f"ab {ch} cd\nx{ch}\n{ch}  \r\n {ch}"
+        fast, twin = text._simple_lines(source), text._simple_lines_py(source)
+        if fast is None or twin is None:
+            assert fast is twin, repr(ch)
+            continue
+        assert (fast.text, fast.blocks, fast._text_starts, fast._source_starts) == (
+            twin.text,
+            twin.blocks,
+            twin._text_starts,
+            twin._source_starts,
+        ), repr(ch)
 
 
 def test_text_fast_path_takes_the_usual_page() -> None:
