@@ -638,6 +638,12 @@ cdef extern from "Python.h":
     int _PyUnicode_ToLowerFull(Py_UCS4 ch, Py_UCS4 *res) noexcept
 
 
+ctypedef fused _Char:
+    unsigned char
+    uint16_t
+    uint32_t
+
+
 cdef class Lowering:
     """``str.lower()`` of a text, and ``normalize``'s form of it (its characters folded
     to ASCII by ``folds`` as well), in one pass over the characters: the str method walks
@@ -672,15 +678,26 @@ cdef class Lowering:
     def lower(self, str text, bint fold):
         cdef int kind = PyUnicode_KIND(text)
         cdef void *data = PyUnicode_DATA(text)
-        cdef Py_ssize_t i, k, n = len(text)
+        if kind == PyUnicode_1BYTE_KIND:
+            return self._lowered(<const unsigned char *> data, len(text), kind, 0xFF, fold)
+        if kind == PyUnicode_2BYTE_KIND:
+            return self._lowered(<const uint16_t *> data, len(text), kind, 0xFFFF, fold)
+        return self._lowered(<const uint32_t *> data, len(text), kind, 0x10FFFF, fold)
+
+    cdef object _lowered(
+        self, const _Char *chars, Py_ssize_t n, int kind, Py_UCS4 widest, bint fold
+    ):
+        # written in the text's own kind (a lower case wider than it: None), which
+        # PyUnicode_FromKindAndData narrows if the folds left nothing that needs it
+        cdef Py_ssize_t i, k
         cdef Py_UCS4 c
         cdef Py_UCS4 mapped[3]
-        cdef Py_UCS4 *out = <Py_UCS4 *> malloc((n + 1) * sizeof(Py_UCS4))
+        cdef _Char *out = <_Char *> malloc((n + 1) * sizeof(_Char))
         if out == NULL:
             raise MemoryError()
         try:
             for i in range(n):
-                c = PyUnicode_READ(kind, data, i)
+                c = chars[i]
                 if c < 128:
                     out[i] = <uint32_t> c + 32 if 65 <= <uint32_t> c <= 90 else c  # A-Z
                     continue
@@ -693,10 +710,10 @@ cdef class Lowering:
                     if k >= 0:
                         out[i] = self.fold_to[k]
                         continue
-                if c == 0x3A3 or _PyUnicode_ToLowerFull(c, mapped) != 1:
+                if c == 0x3A3 or _PyUnicode_ToLowerFull(c, mapped) != 1 or mapped[0] > widest:
                     return None
                 out[i] = mapped[0]
-            return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, n)
+            return PyUnicode_FromKindAndData(kind, out, n)
         finally:
             free(out)
 
@@ -704,12 +721,6 @@ cdef class Lowering:
 cdef extern from "Python.h":
     bint Py_UNICODE_ISPRINTABLE(Py_UCS4 ch)
     bint Py_UNICODE_ISLOWER(Py_UCS4 ch)
-
-
-ctypedef fused _Char:
-    unsigned char
-    uint16_t
-    uint32_t
 
 
 def simple_lines(str source, str sentence_ends, str separator):
