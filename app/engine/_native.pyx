@@ -849,6 +849,33 @@ cdef object _simple_lines_of(
         free(out)
 
 
+def utf8_maps(bytes data, Py_ssize_t n_chars):
+    """``Utf8Index``'s two maps of a text's UTF-8 ``data`` (``n_chars`` characters), as
+    its numpy steps make them, in one pass: each byte's character (the one it belongs
+    to; the end, ``n_chars``, after the last) and each character's first byte (the
+    end, ``len(data)``, after the last), as 32-bit integers (``data`` under 2 GB)."""
+    cdef Py_ssize_t n = len(data), i, k = -1
+    cdef const unsigned char *raw = data
+    if n >= 2**31 - 1:
+        raise ValueError("maps of 32-bit offsets are for texts under 2 GB")
+    char_of_byte = np.empty(n + 1, dtype=np.int32)
+    byte_of_char = np.empty(n_chars + 1, dtype=np.int32)
+    cdef int32_t[::1] cob = char_of_byte
+    cdef int32_t[::1] boc = byte_of_char
+    for i in range(n):
+        if (raw[i] & 0xC0) != 0x80:
+            k += 1
+            if k >= n_chars:
+                raise ValueError("more characters in the data than n_chars")
+            boc[k] = <int32_t> i
+        cob[i] = <int32_t> k
+    if k + 1 != n_chars:
+        raise ValueError("fewer characters in the data than n_chars")
+    cob[n] = <int32_t> n_chars
+    boc[n_chars] = <int32_t> n
+    return char_of_byte, byte_of_char
+
+
 def non_ascii_runs(str text):
     """``(starts, ends)`` of the runs of non-ASCII characters in ``text``, in order."""
     cdef int kind = PyUnicode_KIND(text)

@@ -130,7 +130,9 @@ class Utf8Index:
         self.data = text.encode("utf-8", "replace")  # a lone surrogate becomes one "?"
         self._char_of_byte: np.ndarray | None = None
         self._byte_of_char: np.ndarray | None = None
-        if len(self.data) != len(text):
+        if len(self.data) != len(text) and _NATIVE is not None and len(self.data) < 2**31 - 1:
+            self._char_of_byte, self._byte_of_char = _NATIVE.utf8_maps(self.data, len(text))
+        elif len(self.data) != len(text):
             # numpy arrays, never lists: turning a page's maps into lists cost more than
             # all the look-ups they answer (issue 7)
             raw = np.frombuffer(self.data, dtype=np.uint8)

@@ -97,6 +97,24 @@ def test_normalize_with_and_without_c_on_any_text(text: str) -> None:
     assert fast[1] == text.lower()
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_utf8_maps_with_and_without_c(text: str) -> None:
+    fast = Utf8Index(text)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(normalize_module, "_NATIVE", None)
+        slow = Utf8Index(text)
+    for got, expected in (
+        (fast._char_of_byte, slow._char_of_byte),
+        (fast._byte_of_char, slow._byte_of_char),
+    ):
+        if expected is None:
+            assert got is None
+        else:
+            assert got is not None and got.dtype == expected.dtype
+            assert got.tolist() == expected.tolist()
+
+
 @pytest.mark.parametrize("text", TEXTS)
 def test_spans_are_character_spans(text: str) -> None:
     norm = normalize(text)
