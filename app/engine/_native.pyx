@@ -448,6 +448,12 @@ def product(
     cdef double v
     cdef Py_ssize_t n = rows.shape[0], ahead, line, row_bytes = width * sizeof(double)
     cdef const char *row
+    cdef double *summed
+    cdef const double *weighed
+    if n and width:
+        for i in range(n):  # checked once, so the loop below can take rows by pointer
+            if not (0 <= rows[i] < n_rows and 0 <= columns[i] < weights.shape[0]):
+                raise IndexError(f"cell {i} ({rows[i]}, {columns[i]}) is outside the matrices")
     for i in range(n):
         # the weights of the cell a few ahead, fetched while this one is summed
         ahead = i + 8
@@ -458,8 +464,11 @@ def product(
                 __builtin_prefetch(row + line, 0, 3)
                 line += 64
         v = values[i]
+        # each output row's sums in the same order; the row pointers taken once a cell
+        summed = &o[rows[i], 0]
+        weighed = &weights[columns[i], 0]
         for k in range(width):
-            o[rows[i], k] += v * weights[columns[i], k]
+            summed[k] += v * weighed[k]
     return out
 
 

@@ -133,6 +133,24 @@ def test_product_sums_as_scipy_does(model: CompiledModel) -> None:
 
 
 @built
+def test_product_refuses_a_cell_outside_the_matrices() -> None:
+    from app.engine import _native
+
+    weights = np.ones((3, 2))
+    cells = np.array([0, 1], dtype=np.int64), np.array([2, 3], dtype=np.int64)
+    values = np.ones(2, dtype=np.float32)
+    with pytest.raises(IndexError, match="outside"):
+        _native.product(*cells, values, weights, 2)
+    rows, columns = np.array([0, 2], dtype=np.int64), np.array([0, 1], dtype=np.int64)
+    with pytest.raises(IndexError, match="outside"):
+        _native.product(rows, columns, values, weights, 2)
+    assert _native.product(rows[:1], columns[:1], values[:1], weights, 2).tolist() == [
+        [1.0, 1.0],
+        [0.0, 0.0],
+    ]
+
+
+@built
 def test_the_shipped_pipeline_agrees() -> None:
     pipeline = joblib.load(MODEL_DIR / "redflag.joblib")
     compiled = CompiledModel.load(MODEL_DIR / "redflag.npz")
