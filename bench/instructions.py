@@ -15,7 +15,15 @@ pages the pass checked, so start-up and warm-up cancel out:
 - ``unseen``: every other page checked (warm-up), then the others, once each
   (RE2 builds automaton states for text it has not seen).
 
-    python -m bench.instructions [--scenario warm|unseen|both]
+    python -m bench.instructions [--scenario warm|unseen|both] [--caches]
+
+With ``--caches`` the child runs under ``valgrind --tool=cachegrind`` with its
+cache simulation instead (32 KB L1 caches and a last-level cache of
+``--ll-kb``, 512 KB by default: one core's L2 here, since the L3 is shared
+with other machines), and each scenario also reports the misses of that
+last level a page, instructions and data: what a change to memory layout or
+to what is read does, which the instruction count cannot show (this machine
+has no hardware counters, and its timing drifts by more than such changes).
 
 Needs valgrind (Debian: ``apt-get install -y valgrind``); each scenario takes
 a few minutes.
@@ -37,6 +45,8 @@ from bench.corpus import build_corpus
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ("warm", "unseen")
 _COLLECTED = re.compile(r"Collected : (\d+)")
+_REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
+_LL_MISSES = re.compile(r"LL misses:\s+([\d,]+)")
 
 
 def collected(log: str) -> int:
@@ -61,17 +71,38 @@ def child(scenario: str, measured: bool) -> None:
             engine.check(page)
 
 
+def simulated(log: str) -> tuple[int, int]:
+    """Instructions and last-level misses from cachegrind's summary."""
+    refs, misses = _REFS.findall(log), _LL_MISSES.findall(log)
+    if not refs or not misses:
+        raise ValueError("cachegrind printed no 'I refs' or 'LL misses'; did the child fail?")
+    return int(refs[-1].replace(",", "")), int(misses[-1].replace(",", ""))
+
+
 def pages_measured(scenario: str) -> int:
     pages = build_corpus().pages
     return len(pages) if scenario == "warm" else len(pages[1::2])
 
 
-def count(scenario: str, measured: bool) -> int:
+def count(scenario: str, measured: bool, ll_kb: int | None = None) -> tuple[int, int | None]:
+    """Instructions of the child's run, and with ``ll_kb`` its simulated misses of a
+    last-level cache of that size."""
     with tempfile.TemporaryDirectory() as tmp:
+        tool = (
+            [
+                "--tool=cachegrind",
+                "--cache-sim=yes",
+                "--I1=32768,8,64",
+                "--D1=32768,8,64",
+                f"--LL={ll_kb * 1024},8,64",
+                f"--cachegrind-out-file={tmp}/cachegrind.out",
+            ]
+            if ll_kb
+            else ["--tool=callgrind", f"--callgrind-out-file={tmp}/callgrind.out"]
+        )
         command = [
             "valgrind",
-            "--tool=callgrind",
-            f"--callgrind-out-file={tmp}/callgrind.out",
+            *tool,
             sys.executable,
             "-m",
             "bench.instructions",
@@ -83,12 +114,22 @@ def count(scenario: str, measured: bool) -> int:
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(f"valgrind exited with {done.returncode}:\n{done.stderr[-2000:]}")
-        return collected(done.stderr)
+        if ll_kb:
+            return simulated(done.stderr)
+        return collected(done.stderr), None
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--scenario", choices=(*SCENARIOS, "both"), default="both")
+    p.add_argument(
+        "--caches",
+        action="store_true",
+        help="cachegrind's cache simulation: also last-level misses a page",
+    )
+    p.add_argument(
+        "--ll-kb", type=int, default=512, help="the simulated last level, KB (default 512)"
+    )
     p.add_argument("--child", choices=SCENARIOS, help=argparse.SUPPRESS)
     p.add_argument("--measured", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -99,17 +140,30 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         child(args.child, args.measured)
         return 0
+    if args.caches and args.ll_kb <= 0:
+        print("instructions: --ll-kb must be positive", file=sys.stderr)
+        return 2
     if shutil.which("valgrind") is None:
         print(
             "instructions: valgrind is not installed (apt-get install -y valgrind)", file=sys.stderr
         )
         return 2
     results = {}
+    ll_kb = args.ll_kb if args.caches else None
     for scenario in SCENARIOS if args.scenario == "both" else (args.scenario,):
         print(f"  {scenario}: counting (two runs under valgrind, a few minutes) ...", flush=True)
-        per_page = (count(scenario, True) - count(scenario, False)) / pages_measured(scenario)
+        (with_pass, misses_with), (without, misses_without) = (
+            count(scenario, True, ll_kb),
+            count(scenario, False, ll_kb),
+        )
+        n = pages_measured(scenario)
+        per_page = (with_pass - without) / n
         results[scenario] = per_page
-        print(f"{scenario}: {per_page / 1e6:.2f} million instructions a page", flush=True)
+        line = f"{scenario}: {per_page / 1e6:.2f} million instructions a page"
+        if misses_with is not None and misses_without is not None:
+            misses = (misses_with - misses_without) / n
+            line += f", {misses / 1e3:.1f} thousand misses of a {ll_kb} KB last level a page"
+        print(line, flush=True)
     if len(results) == 2:
         print(f"unseen / warm: {results['unseen'] / results['warm']:.2f}x")
     return 0
