@@ -222,8 +222,7 @@ cdef inline void _sift(int64_t *a, Py_ssize_t root, Py_ssize_t n) noexcept nogil
 cdef struct _Grams:
     # per n-gram length n (2 .. max_n): which token ids begin one, and the hash table
     const unsigned char *begins[MAX_N + 1]
-    const int64_t *keys[MAX_N + 1]
-    const int64_t *values[MAX_N + 1]
+    const int64_t *pairs[MAX_N + 1]  # each slot's key (-1: empty) then its value
     uint64_t shift[MAX_N + 1]
     int64_t mask[MAX_N + 1]
     const int64_t *unigram
@@ -236,9 +235,9 @@ cdef inline int64_t _lookup(const _Grams *g, int n, int64_t key) noexcept:
     cdef int64_t stored
     while True:
         slot &= g.mask[n]
-        stored = g.keys[n][slot]
+        stored = g.pairs[n][2 * slot]
         if stored == key:
-            return g.values[n][slot]
+            return g.pairs[n][2 * slot + 1]
         if stored == -1:
             return -1
         slot += 1
@@ -260,7 +259,7 @@ cdef int _row(
             if f >= 0:
                 _push(found, f)
     for n in range(2, g.max_n + 1):
-        if n_ids < n or g.keys[n] == NULL:
+        if n_ids < n or g.pairs[n] == NULL:
             continue
         # the keys first, each one's slot fetched; then the look-ups
         keys.size = 0
@@ -278,8 +277,7 @@ cdef int _row(
                 continue
             slot = <int64_t> ((<uint64_t> key * <uint64_t> 0x9E3779B97F4A7C15) >> g.shift[n])
             slot &= g.mask[n]
-            __builtin_prefetch(&g.keys[n][slot], 0, 3)
-            __builtin_prefetch(&g.values[n][slot], 0, 3)
+            __builtin_prefetch(&g.pairs[n][2 * slot], 0, 3)  # a slot is one line's
             _push(keys, key)
         for t in range(keys.size):
             f = _lookup(g, n, keys.data[t])
@@ -355,7 +353,8 @@ def cells(
     Tokens are those of the pattern ``\\b\\w[\\w<extra>]*\\b|[<singles>]`` (or, with
     ``min_len`` 2 and no extras, ``\\b\\w\\w+\\b``).  ``begins[n]`` (uint8 per token id)
     says which tokens begin an n-gram of the vocabulary, ``tables[n]`` is the hash
-    table ``(keys, values, shift, mask)`` of ``_KeyTable`` for n-grams of length n."""
+    table ``(pairs, shift, mask)`` of ``_KeyTable`` for n-grams of length n (each
+    slot's key and value side by side: a look-up reads one cache line)."""
     # per sentence: its tokens (where each begins and ends, and its hash), then their
     # ids, the n-gram keys to look up, the features found; and the cells of all
     cdef _Buf begins_, ends_, hashes, ids, found, grams, rows, cols, counts
@@ -372,7 +371,7 @@ def cells(
     cdef uint64_t h
     cdef _Grams g
     cdef const unsigned char[::1] begin
-    cdef const int64_t[::1] keys, values
+    cdef const int64_t[::1] pairs
     cdef unsigned char in_word[128]
     cdef unsigned char single[128]
     _ascii_set(extra, in_word)
@@ -385,11 +384,13 @@ def cells(
     g.base = base
     g.max_n = max_n
     for k in range(2, max_n + 1):
-        g.keys[k] = NULL
+        g.pairs[k] = NULL
         if tables[k] is not None:
             begin = begins[k]
-            keys, values, g.shift[k], g.mask[k] = tables[k]
-            g.begins[k], g.keys[k], g.values[k] = &begin[0], &keys[0], &values[0]
+            pairs, g.shift[k], g.mask[k] = tables[k]
+            if pairs.shape[0] != 2 * (g.mask[k] + 1):
+                raise ValueError("a table's pairs are two items a slot, mask + 1 slots")
+            g.begins[k], g.pairs[k] = &begin[0], &pairs[0]
     try:
         while i < n:
             c = PyUnicode_READ(kind, data, i)

@@ -117,9 +117,11 @@ class _KeyTable:
         hashed = (keys.astype(np.uint64) * self._MULTIPLIER) >> self._shift
         return hashed.astype(np.int64)
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, int, int]:
-        """What ``_native.cells`` probes: keys, values, the hash's shift and mask."""
-        return self._keys, self._values, int(self._shift), self._mask
+    def arrays(self) -> tuple[np.ndarray, int, int]:
+        """What ``_native.cells`` probes: each slot's key and value side by side (one
+        cache line a look-up, where two arrays took two), the hash's shift and mask."""
+        pairs = np.ascontiguousarray(np.stack((self._keys, self._values), axis=1).ravel())
+        return pairs, int(self._shift), self._mask
 
     def get(self, keys: np.ndarray) -> np.ndarray:
         """The value of each key, or -1."""
