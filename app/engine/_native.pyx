@@ -57,11 +57,18 @@ cdef inline uint64_t _mix(uint64_t h, Py_UCS4 c) noexcept:
 cdef uint64_t _FNV_OFFSET = 0xCBF29CE484222325
 
 
+cdef enum:
+    INLINE = 18  # characters a slot holds itself (each below 256)
+
+
 cdef struct _Slot:
-    uint64_t hash
-    Py_ssize_t start  # where the token's code points start in the pool (-1: empty)
-    Py_ssize_t length
-    int64_t id
+    # 32 bytes, two to a cache line: a short token's characters are read from its
+    # slot, not from the pool (a second random read for every token found)
+    uint32_t hash  # the token's hash, its low 32 bits
+    int32_t id  # -1: empty
+    int32_t start  # where the token's code points start in the pool (-1: inline)
+    uint16_t length
+    unsigned char chars[INLINE]
 
 
 cdef class TokenTable:
@@ -77,8 +84,13 @@ cdef class TokenTable:
         cdef Py_ssize_t total = 0, at = 0, size = 16, k
         cdef uint64_t h, slot
         cdef Py_UCS4 c
-        for token in token_ids:
+        cdef _Slot *entry
+        for token, tid in token_ids.items():
             total += len(<str> token)
+            if not 0 <= tid < 2**31 or len(<str> token) >= 2**16:
+                raise ValueError(f"token {token!r}: an id in 0 .. 2**31 and under 65,536 characters")
+        if total >= 2**31:
+            raise ValueError("tokens of 2**31 characters or more in all")
         while size < 2 * len(token_ids):
             size *= 2
         self.mask = size - 1
@@ -87,21 +99,27 @@ cdef class TokenTable:
         if self.pool == NULL or self.slots == NULL:
             raise MemoryError()
         for k in range(size):
-            self.slots[k].start = -1
+            self.slots[k].id = -1
         for token, tid in token_ids.items():
             h = _FNV_OFFSET
             for c in <str> token:
                 h = _mix(h, c)
             slot = h & self.mask
-            while self.slots[slot].start >= 0:
+            while self.slots[slot].id >= 0:
                 slot = (slot + 1) & self.mask
-            self.slots[slot].hash = h
-            self.slots[slot].start = at
-            self.slots[slot].length = len(<str> token)
-            self.slots[slot].id = tid
-            for c in <str> token:
-                self.pool[at] = c
-                at += 1
+            entry = &self.slots[slot]
+            entry.hash = <uint32_t> h
+            entry.id = tid
+            entry.length = len(<str> token)
+            if len(<str> token) <= INLINE and all(ord(c) < 256 for c in <str> token):
+                entry.start = -1
+                for k, c in enumerate(<str> token):
+                    entry.chars[k] = <unsigned char> c
+            else:
+                entry.start = at
+                for c in <str> token:
+                    self.pool[at] = c
+                    at += 1
 
     def __dealloc__(self):
         free(self.pool)
@@ -117,14 +135,21 @@ cdef class TokenTable:
         cdef uint64_t slot = h & self.mask
         cdef Py_ssize_t k, n = end - begin, at
         cdef _Slot *entry = &self.slots[slot]
-        while entry.start >= 0:
-            if entry.hash == h and entry.length == n:
+        while entry.id >= 0:
+            if entry.hash == <uint32_t> h and entry.length == n:
                 at = entry.start
-                for k in range(n):
-                    if self.pool[at + k] != PyUnicode_READ(kind, data, begin + k):
-                        break
+                if at < 0:
+                    for k in range(n):
+                        if entry.chars[k] != PyUnicode_READ(kind, data, begin + k):
+                            break
+                    else:
+                        return entry.id
                 else:
-                    return entry.id
+                    for k in range(n):
+                        if self.pool[at + k] != PyUnicode_READ(kind, data, begin + k):
+                            break
+                    else:
+                        return entry.id
             slot = (slot + 1) & self.mask
             entry = &self.slots[slot]
         return -1

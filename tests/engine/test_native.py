@@ -43,11 +43,16 @@ def test_built_wherever_a_c_compiler_is() -> None:
 @built
 def test_token_table_finds_every_token_and_only_those() -> None:
     assert native is not None
-    tokens = {t: k for k, t in enumerate(["stem", "cells", "café", "𝄞", "$", "a", "ab", "ba"])}
+    # held in their slots (up to 18 characters, each below 256) and in the pool
+    words = ["stem", "cells", "café", "𝄞", "$", "a", "ab", "ba", "x" * 18, "x" * 19, "abĀ"]
+    tokens = {t: k for k, t in enumerate(words)}
     table = native.TokenTable(tokens)
     assert all(table.get(t) == k for t, k in tokens.items())
-    for absent in ["", "ste", "stems", "cafe", "Stem", "aa", "b", "𝄞𝄞", "%"]:
-        assert table.get(absent) == -1
+    absent = ["", "ste", "stems", "cafe", "Stem", "aa", "b", "𝄞𝄞", "%", "x" * 17, "x" * 20]
+    for token in [*absent, "abā", "ab\u0101", "cafė"]:
+        assert table.get(token) == -1
+    with pytest.raises(ValueError, match="an id in"):
+        native.TokenTable({"stem": -1})
     vocabulary = _shipped().features._token_get.__self__
     big = native.TokenTable(vocabulary)
     assert all(big.get(t) == k for t, k in vocabulary.items())
