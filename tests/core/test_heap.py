@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from app.core import heap
 from app.core.heap import YOUNG_THRESHOLD, release_traceback, settle
 from app.engine import Engine
 from tests.conftest import MODEL_DIR
@@ -96,3 +97,38 @@ def test_the_service_and_the_cli_settle_once_their_engine_is_loaded(
     local_engine.cache_clear()
     local_engine(MODEL_DIR, False)
     assert gc.get_threshold()[0] == YOUNG_THRESHOLD
+
+
+class _Libc:
+    """A libc whose ``mallopt`` records what it was asked and answers ``answer``."""
+
+    def __init__(self, answer: int = 1) -> None:
+        self.asked: list[tuple[int, int]] = []
+        self.answer = answer
+
+    def mallopt(self, param: int, value: int) -> int:
+        self.asked.append((param, value))
+        return self.answer
+
+
+def test_the_allocator_keeps_freed_blocks_for_reuse() -> None:
+    libc = _Libc()
+    assert heap.keep_freed_memory(libc) is True
+    # M_MMAP_THRESHOLD (-3) and M_TRIM_THRESHOLD (-1) of glibc's malloc.h
+    assert libc.asked == [(-3, heap.MMAP_THRESHOLD), (-1, heap.TRIM_THRESHOLD)]
+    assert heap.MMAP_THRESHOLD <= heap.TRIM_THRESHOLD
+    assert heap.keep_freed_memory(_Libc(answer=0)) is False  # refused: nothing to claim
+
+
+def test_a_libc_without_mallopt_is_left_as_it_is() -> None:
+    assert heap.keep_freed_memory(object()) is False
+
+
+def test_this_process_allocator_takes_the_settings() -> None:
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux") or not hasattr(ctypes.CDLL(None), "mallopt"):
+        assert heap.keep_freed_memory() is False
+    else:  # glibc, as in the Dockerfile's image and CI
+        assert heap.keep_freed_memory() is True
