@@ -759,8 +759,8 @@ cdef extern from "Python.h":
 
 
 def simple_lines(str source, str sentence_ends, str separator):
-    """``formats.text._simple_lines`` in one pass: plain text whose lines hold no white
-    space but single spaces, each line one piece (a blank line ends a block, and so does
+    """``formats.text._simple_lines`` in one pass: plain text whose lines hold no run of
+    white space, each line one piece (a lone white-space character made a space; a blank line ends a block, and so does
     a line break unless the line does not end a sentence, one of ``sentence_ends``, and
     the next starts in lower case: then a space stands for it); blocks joined by
     ``separator`` (ASCII).  ``(text, text_starts, source_starts, blocks)``, or ``None``
@@ -790,7 +790,7 @@ cdef object _simple_lines_of(
     cdef Py_ssize_t block_start = -1, last_source = 0
     cdef const char *sep_chars = sep
     cdef Py_UCS4 c
-    cdef bint prev_open = False, prev_space, pending
+    cdef bint prev_open = False, prev_space, pending, folds
     cdef _Char *grown
     cdef _Char *out = <_Char *> malloc(cap * sizeof(_Char))
     if out == NULL:
@@ -801,33 +801,27 @@ cdef object _simple_lines_of(
     try:
         while at < n_source:
             # one line, up to its break: where its content starts (lo) and ends (hi),
-            # with the white space around it stripped; any other white space than single
-            # spaces inside it (or a character that is not printable) is not this case
+            # with the white space around it stripped; two white-space characters in a
+            # row inside it are not this case, and a lone one other than a space (a
+            # no-break space, a tab) becomes a space, as the builder's folding does
             lo = hi = -1
-            prev_space = pending = False
+            prev_space = pending = folds = False
             i = at
             while i < n_source:
                 c = chars[i]
                 if c == 10 or c == 13:
                     break
-                if 32 < c < 127 or (c > 127 and not Py_UNICODE_ISSPACE(c)):
-                    if c > 127 and not Py_UNICODE_ISPRINTABLE(c):
-                        return None
-                    if pending:  # white space other than one space, then more content
+                if _space(c):
+                    if lo >= 0:
+                        pending = pending or prev_space
+                        prev_space = True
+                        folds = folds or c != 32
+                else:
+                    if pending:  # a run of white space, then more content
                         return None
                     if lo < 0:
                         lo = i
                     hi = i + 1
-                    prev_space = False
-                elif c == 32:
-                    if lo >= 0:
-                        pending = pending or prev_space
-                        prev_space = True
-                elif c == 127 or not _space(c):  # a control character
-                    return None
-                else:  # other white space, none of it printable
-                    if lo >= 0:
-                        pending = True
                     prev_space = False
                 i += 1
             # the next line starts after this one's break (\r\n, \r or \n)
@@ -869,6 +863,10 @@ cdef object _simple_lines_of(
                 text_starts.append(n)
                 source_starts.append(lo)
             memcpy(&out[n], &chars[lo], (hi - lo) * sizeof(_Char))
+            if folds:
+                for k in range(n, n + hi - lo):
+                    if out[k] != 32 and _space(out[k]):
+                        out[k] = 32
             n += hi - lo
             last_source = hi
             c = chars[hi - 1]

@@ -14,6 +14,8 @@ from app.engine.formats.document import BLOCK_SEPARATOR, Document, DocumentBuild
 from app.engine.native import native_module
 
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+_SPACE_RUN = re.compile(r"\s{2,}")
+_OTHER_SPACE = re.compile(r"[^\S ]")
 _SENTENCE_END = frozenset('.!?:;"”’)]')
 _SENTENCE_END_CHARS = "".join(sorted(_SENTENCE_END))
 _NATIVE = native_module()
@@ -42,8 +44,8 @@ def parse_text(source: str) -> Document:
 
 
 def _simple_lines(source: str) -> Document | None:
-    """The document :func:`_built` makes, when no line holds white space other than
-    single spaces (the usual text): each line is then one piece, and the builder's
+    """The document :func:`_built` makes, when no line holds a run of white space (the
+    usual text; a lone tab or no-break space is a space): each line is then one piece, and the builder's
     steps (a block separator, a virtual space, a run per piece) come down to appends
     (``tests/engine/formats/test_adapters.py`` checks it against the builder).  ``None``
     for any other text.  The C extension's ``simple_lines`` does it in one pass."""
@@ -72,7 +74,11 @@ def _simple_lines_py(source: str) -> Document | None:
             prev_open = False
             continue
         if "  " in content or not content.isprintable():
-            return None
+            if _SPACE_RUN.search(content):  # a run of white space: the builder's case
+                return None
+            # a lone white-space character other than a space: a space, one for one
+            # (no new run of offsets), as the builder folds it
+            content = _OTHER_SPACE.sub(" ", content)
         if prev_open and content[0].islower():
             # a hard-wrapped line: a space that stands for the line break
             text_starts.append(n)
