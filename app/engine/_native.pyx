@@ -909,6 +909,34 @@ def utf8_maps(bytes data, Py_ssize_t n_chars):
     return char_of_byte, byte_of_char
 
 
+def has_surrogate(str text):
+    """Whether ``text`` holds a surrogate code point (U+D800 to U+DFFF), which only a
+    lone surrogate can be in a ``str``: a scan of its code units, where encoding it to
+    UTF-8 to find one made a copy of the whole text."""
+    cdef int kind = PyUnicode_KIND(text)
+    cdef Py_ssize_t i, at, n = len(text), step = 4096
+    cdef const uint16_t *wide
+    cdef const uint32_t *widest
+    cdef unsigned int seen = 0
+    # without a branch a code unit (a few at once in the CPU's vector registers), in
+    # blocks so that a surrogate early in a long text ends the scan soon
+    if kind == PyUnicode_2BYTE_KIND:
+        wide = <const uint16_t *> PyUnicode_DATA(text)
+        for at in range(0, n, step):
+            for i in range(at, min(at + step, n)):
+                seen |= <uint16_t> (wide[i] - 0xD800) < 0x800
+            if seen:
+                return True
+    elif kind == PyUnicode_4BYTE_KIND:
+        widest = <const uint32_t *> PyUnicode_DATA(text)
+        for at in range(0, n, step):
+            for i in range(at, min(at + step, n)):
+                seen |= <uint32_t> (widest[i] - 0xD800) < 0x800
+            if seen:
+                return True
+    return False  # Latin-1 holds none
+
+
 def non_ascii_runs(str text):
     """``(starts, ends)`` of the runs of non-ASCII characters in ``text``, in order."""
     cdef int kind = PyUnicode_KIND(text)

@@ -169,6 +169,24 @@ def test_byte_spans_skip_empty_matches() -> None:
 def test_lone_surrogates() -> None:
     assert has_lone_surrogate("a\ud800b")
     assert not has_lone_surrogate("a𝄞b")
+    long_ones = [c * k + s for c in "é𝄞" for k in (4095, 4096, 9000) for s in ("", "\ud800")]
+    for text in [
+        "",
+        "abc",
+        "café",
+        "“q”",
+        "a𝄞b",
+        "\ud800",
+        "é\udfff",
+        "𝄞\udc00",
+        "\ue000",
+        *long_ones,
+    ]:
+        expected = any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+        assert has_lone_surrogate(text) is expected
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(normalize_module, "_NATIVE", None)
+            assert has_lone_surrogate(text) is expected
     index = Utf8Index("a\ud800é")
     assert index.data == "a?é".encode()
     assert index.to_bytes(2, 3) == (2, 4)
