@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from app.engine.casing import lower
 from app.engine.native import native_module
-from app.engine.normalize import lower
 
 _NATIVE = native_module()
 _SEPARATOR = "\n"

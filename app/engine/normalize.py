@@ -13,37 +13,14 @@ from typing import Any
 import numpy as np
 import re2
 
+from app.engine import casing
 from app.engine.native import native_module
 from app.engine.re2_direct import DIRECT
 
-_FOLD = {
-    "\u2018": "'",
-    "\u2019": "'",
-    "\u201a": "'",
-    "\u201b": "'",
-    "\u2032": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u201e": '"',
-    "\u201f": '"',
-    "\u00ab": '"',
-    "\u00bb": '"',
-    "\u2010": "-",
-    "\u2011": "-",
-    "\u2012": "-",
-    "\u2013": "-",
-    "\u2014": "-",
-    "\u2015": "-",
-    "\u2212": "-",
-    "\u00a0": " ",
-    "\u2009": " ",
-    "\u202f": " ",
-}
-
 
 def normalize(text: str) -> str:
-    if _LOWERING is not None and not text.isascii():
-        folded: str | None = _LOWERING.lower(text, True)
+    if casing.LOWERING is not None and not text.isascii():
+        folded: str | None = casing.LOWERING.lower(text, True)
         if folded is not None:
             return folded
     lowered = text.lower()
@@ -53,26 +30,13 @@ def normalize(text: str) -> str:
         return lowered
     # str.translate walks a non-ASCII string character by character (about 100 ms a
     # megabyte); one replace per character that occurs is a few milliseconds
-    for char, ascii_char in _FOLD.items():
+    for char, ascii_char in casing.FOLD.items():
         if char in lowered:
             lowered = lowered.replace(char, ascii_char)
     return lowered
 
 
 _NATIVE = native_module()
-# the same in one pass in C, for texts that are not ASCII (None: the Python below decides)
-_LOWERING: Any = _NATIVE.Lowering(_FOLD) if hasattr(_NATIVE, "Lowering") else None
-
-
-def lower(text: str) -> str:
-    """``text.lower()``, in one pass in C when the text is not ASCII (the method's
-    general case mapping costs ~90 instructions a character)."""
-    if _LOWERING is not None and not text.isascii():
-        lowered: str | None = _LOWERING.lower(text, False)
-        if lowered is not None:
-            return lowered
-    return text.lower()
-
 
 _UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
 _NO_MATCH = (-1, -1)

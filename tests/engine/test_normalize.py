@@ -10,11 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import app.engine.normalize as normalize_module
+from app.engine import casing
+from app.engine.casing import lower
 from app.engine.normalize import (
     Utf8Index,
     byte_spans,
     has_lone_surrogate,
-    lower,
     normalize,
 )
 
@@ -41,7 +42,7 @@ def test_normalize_keeps_length_and_folds_punctuation() -> None:
 
 
 def _python_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(normalize_module, "_LOWERING", None)
+    monkeypatch.setattr(casing, "LOWERING", None)
 
 
 # every character but the surrogates, in runs of a few hundred, with ASCII around them
@@ -52,9 +53,9 @@ _EVERY_CHARACTER = [
 ]
 
 
-@pytest.mark.skipif(normalize_module._LOWERING is None, reason="no C extension")
+@pytest.mark.skipif(casing.LOWERING is None, reason="no C extension")
 def test_the_c_lowering_is_str_lower_on_every_character() -> None:
-    lowering = normalize_module._LOWERING
+    lowering = casing.LOWERING
     declined = 0
     for text in _EVERY_CHARACTER:
         text = "".join(c for c in text if not 0xD800 <= ord(c) <= 0xDFFF)
