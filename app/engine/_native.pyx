@@ -760,11 +760,12 @@ cdef extern from "Python.h":
 
 def simple_lines(str source, str sentence_ends, str separator):
     """``formats.text._simple_lines`` in one pass: plain text whose lines hold no run of
-    white space, each line one piece (a lone white-space character made a space; a blank line ends a block, and so does
-    a line break unless the line does not end a sentence, one of ``sentence_ends``, and
-    the next starts in lower case: then a space stands for it); blocks joined by
-    ``separator`` (ASCII).  ``(text, text_starts, source_starts, blocks)``, or ``None``
-    for any other text (the document builder's case)."""
+    white space, each line one piece (a lone white-space character made a space; a
+    blank line ends a block, and so does a line break unless the line does not end a
+    sentence, one of ``sentence_ends``, and the next starts in lower case: then a space
+    stands for it); blocks joined by ``separator`` (ASCII).  ``(text, text_starts,
+    source_starts, blocks)``, or ``None`` for any other text (the document builder's
+    case)."""
     cdef int kind = PyUnicode_KIND(source)
     cdef void *chars = PyUnicode_DATA(source)
     if not separator.isascii() or not sentence_ends:

@@ -45,10 +45,11 @@ def parse_text(source: str) -> Document:
 
 def _simple_lines(source: str) -> Document | None:
     """The document :func:`_built` makes, when no line holds a run of white space (the
-    usual text; a lone tab or no-break space is a space): each line is then one piece, and the builder's
-    steps (a block separator, a virtual space, a run per piece) come down to appends
-    (``tests/engine/formats/test_adapters.py`` checks it against the builder).  ``None``
-    for any other text.  The C extension's ``simple_lines`` does it in one pass."""
+    usual text; a lone tab or no-break space becomes a space): each line is then one
+    piece, and the builder's steps (a block separator, a virtual space, a run per piece)
+    come down to appends (``tests/engine/formats/test_adapters.py`` checks it against
+    the builder).  ``None`` for any other text.  The C extension's ``simple_lines`` does
+    it in one pass."""
     if _NATIVE is not None:
         made = _NATIVE.simple_lines(source, _SENTENCE_END_CHARS, BLOCK_SEPARATOR)
         return None if made is None else Document(source, *made)
