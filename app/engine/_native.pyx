@@ -476,10 +476,9 @@ def product(
     cdef const char *row
     cdef double *summed
     cdef const double *weighed
-    if n and width:
-        for i in range(n):  # checked once, so the loop below can take rows by pointer
-            if not (0 <= rows[i] < n_rows and 0 <= columns[i] < weights.shape[0]):
-                raise IndexError(f"cell {i} ({rows[i]}, {columns[i]}) is outside the matrices")
+    for i in range(n):  # checked once, so the loop below can take rows by pointer
+        if not (0 <= rows[i] < n_rows and 0 <= columns[i] < weights.shape[0]):
+            raise IndexError(f"cell {i} ({rows[i]}, {columns[i]}) is outside the matrices")
     for i in range(n):
         # the weights of the cell a few ahead, fetched while this one is summed
         ahead = i + 8
@@ -754,7 +753,6 @@ cdef class Lowering:
 
 
 cdef extern from "Python.h":
-    bint Py_UNICODE_ISPRINTABLE(Py_UCS4 ch)
     bint Py_UNICODE_ISLOWER(Py_UCS4 ch)
 
 
@@ -915,27 +913,24 @@ def has_surrogate(str text):
     lone surrogate can be in a ``str``: a scan of its code units, where encoding it to
     UTF-8 to find one made a copy of the whole text."""
     cdef int kind = PyUnicode_KIND(text)
-    cdef Py_ssize_t i, at, n = len(text), step = 4096
-    cdef const uint16_t *wide
-    cdef const uint32_t *widest
-    cdef unsigned int seen = 0
+    if kind == PyUnicode_2BYTE_KIND:
+        return _has_surrogate(<const uint16_t *> PyUnicode_DATA(text), len(text))
+    if kind == PyUnicode_4BYTE_KIND:
+        return _has_surrogate(<const uint32_t *> PyUnicode_DATA(text), len(text))
+    return False  # Latin-1 holds none
+
+
+cdef bint _has_surrogate(const _Char *chars, Py_ssize_t n) noexcept:
     # without a branch a code unit (a few at once in the CPU's vector registers), in
     # blocks so that a surrogate early in a long text ends the scan soon
-    if kind == PyUnicode_2BYTE_KIND:
-        wide = <const uint16_t *> PyUnicode_DATA(text)
-        for at in range(0, n, step):
-            for i in range(at, min(at + step, n)):
-                seen |= <uint16_t> (wide[i] - 0xD800) < 0x800
-            if seen:
-                return True
-    elif kind == PyUnicode_4BYTE_KIND:
-        widest = <const uint32_t *> PyUnicode_DATA(text)
-        for at in range(0, n, step):
-            for i in range(at, min(at + step, n)):
-                seen |= <uint32_t> (widest[i] - 0xD800) < 0x800
-            if seen:
-                return True
-    return False  # Latin-1 holds none
+    cdef Py_ssize_t i, at, step = 4096
+    cdef unsigned int seen = 0
+    for at in range(0, n, step):
+        for i in range(at, min(at + step, n)):
+            seen |= <uint32_t> (<uint32_t> chars[i] - 0xD800) < 0x800
+        if seen:
+            return True
+    return False
 
 
 def non_ascii_runs(str text):
