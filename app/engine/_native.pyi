@@ -94,7 +94,7 @@ class StartFilter:
 def anchored_pattern_spans(
     starts: StartFilter,
     sets: list[tuple[object, list[int]]],
-    texts: list[tuple[bytes, list[tuple[int, int]], list[tuple[int, int]]]],
+    texts: list[tuple[bytes, list[tuple[int, int]]]],
 ) -> list[tuple[list[int], list[int], list[int], list[tuple[int, int, int]]]]: ...
 
 CONTEXT_KEYS: tuple[str, ...]

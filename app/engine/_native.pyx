@@ -2048,14 +2048,10 @@ cdef class StartFilter:
 
 
 def anchored_pattern_spans(StartFilter starts, list sets, list texts):
-    """Each pattern's matches in each sentence taken alone, the block around it as
-    context (what ``block_pattern_spans`` gives once ``RuleSet._again`` has searched
-    again the sentences its matches leave), found from where each pattern can start:
-    for each text ``(data, blocks, sentences)`` (byte spans; the sentences sorted and
-    apart), each block taken alone, the filter's candidates pattern by pattern, and at
-    each candidate inside a sentence (from the end of the pattern's last match on) RE2
-    anchored there, up to the end of that sentence: a match never runs past it, and
-    RE2's automaton stops there rather than at the block's end.
+    """What ``block_pattern_spans`` gives (the same spans; runs in another order where
+    that cannot matter), found from where each pattern can start: for each text
+    ``(data, blocks)``, each block taken alone, the filter's candidates pattern by
+    pattern, and at each (from the end of the last match on) RE2 anchored there.
 
     The patterns, their gates and categories are those bound to the filter
     (``StartFilter.bind``).  A pattern's gate is searched in a block before the pattern
@@ -2066,12 +2062,12 @@ def anchored_pattern_spans(StartFilter starts, list sets, list texts):
     their order, so that block's runs take the order the shared set (``sets``, as for
     ``block_pattern_spans``) lists them in, as before."""
     cdef Py_ssize_t n_patterns = starts.n_patterns, n_texts = len(texts), t, j, k, b0, b1, n
-    cdef Py_ssize_t c, s, e, x, first, ns, lo, hi, mid
-    cdef _Candidates cands, grouped, spans, sent
+    cdef Py_ssize_t c, s, e, x, first
+    cdef _Candidates cands, grouped, spans
     cdef _View view
     cdef const char *base
     cdef bytes data
-    cdef list block_list, sentence_list, out = [], starts_, ends_, ks_, runs_, block_spans, order
+    cdef list block_list, out = [], starts_, ends_, ks_, runs_, block_spans, order
     if starts.compiled == NULL:
         raise ValueError("the filter has no patterns bound")
     cdef int64_t *last = <int64_t *> malloc(max(n_patterns, 1) * sizeof(int64_t))
@@ -2083,8 +2079,6 @@ def anchored_pattern_spans(StartFilter starts, list sets, list texts):
     grouped.size = grouped.cap = 0
     spans.data = NULL
     spans.size = spans.cap = 0
-    sent.data = NULL
-    sent.size = sent.cap = 0
     cdef Py_ssize_t *counts = <Py_ssize_t *> malloc((n_patterns + 1) * sizeof(Py_ssize_t))
     if counts == NULL:
         free(last)
@@ -2092,20 +2086,9 @@ def anchored_pattern_spans(StartFilter starts, list sets, list texts):
     try:
         for k in range(n_patterns):
             last[k] = -1
-        for data, block_list, sentence_list in texts:
+        for data, block_list in texts:
             n = PyBytes_GET_SIZE(data)
             base = PyBytes_AS_STRING(data)
-            sent.size = 0
-            e = 0
-            for s, x in sentence_list:
-                if s < e or x < s or x > n:
-                    raise ValueError(
-                        f"sentence [{s}, {x}) is outside the {n} bytes or not after the last"
-                    )
-                if _candidate(&sent, s) < 0 or _candidate(&sent, x) < 0:
-                    raise MemoryError()
-                e = x
-            ns = sent.size // 2
             starts_ = []
             ends_ = []
             ks_ = []
@@ -2127,14 +2110,6 @@ def anchored_pattern_spans(StartFilter starts, list sets, list texts):
                     raise MemoryError()
                 if not cands.size:
                     continue
-                # the block's sentences: from the first ending after its start
-                lo, hi = 0, ns
-                while lo < hi:
-                    mid = (lo + hi) // 2
-                    if sent.data[2 * mid + 1] <= b0:
-                        lo = mid + 1
-                    else:
-                        hi = mid
                 if _group_by_pattern(&cands, &grouped, counts, n_patterns) < 0:
                     raise MemoryError()
                 view.data = base + b0
@@ -2142,9 +2117,9 @@ def anchored_pattern_spans(StartFilter starts, list sets, list texts):
                 spans.size = 0
                 if b1 - b0 >= _RELEASE_GIL_BYTES:
                     with nogil:
-                        c = _asked(starts, &grouped, view, b0, sent.data + 2 * lo, ns - lo, &spans)
+                        c = _asked(starts, &grouped, view, &spans)
                 else:
-                    c = _asked(starts, &grouped, view, b0, sent.data + 2 * lo, ns - lo, &spans)
+                    c = _asked(starts, &grouped, view, &spans)
                 if c < 0:
                     raise MemoryError()
                 block_spans = [  # (pattern, start, end), pattern by pattern
@@ -2169,21 +2144,16 @@ def anchored_pattern_spans(StartFilter starts, list sets, list texts):
         free(cands.data)
         free(grouped.data)
         free(spans.data)
-        free(sent.data)
     return out
 
 
 cdef int _asked(
-    StartFilter starts, _Candidates *grouped, _View view, Py_ssize_t b0,
-    const int64_t *sentences, Py_ssize_t n_sentences, _Candidates *spans
+    StartFilter starts, _Candidates *grouped, _View view, _Candidates *spans
 ) noexcept nogil:
     """RE2 anchored at each candidate of ``grouped`` (pattern by pattern, each
-    pattern's in order) that lies in one of ``sentences`` (``n_sentences`` sorted
-    (start, end) pairs of the text's bytes from the first that ends after the block's
-    start ``b0``), up to that sentence's end, from the end of the pattern's last match
-    on, after its gate; each match into ``spans`` as (pattern, start, end) in the
-    block; -1 when out of memory."""
-    cdef Py_ssize_t c, k, pos, s, e, nxt = 0, cur = -1, si = 0, stop
+    pattern's in order), from the end of its last match on, after its gate; each match
+    into ``spans`` as (pattern, start, end) in the block; -1 when out of memory."""
+    cdef Py_ssize_t c, k, pos, s, e, nxt = 0, cur = -1
     cdef int64_t key
     cdef const void *gate
     cdef bint closed = False
@@ -2195,7 +2165,6 @@ cdef int _asked(
         if k != cur:
             cur = k
             nxt = 0
-            si = 0
             gate = starts.gates[k]
             # the gate over the block taken alone; closed: no match there
             closed = gate != NULL and not _re2_match(
@@ -2203,15 +2172,7 @@ cdef int _asked(
             )
         if closed or pos < nxt:
             continue
-        # the sentence the candidate lies in (none: no finding can start there)
-        while si < n_sentences and sentences[2 * si + 1] - b0 <= pos:
-            si += 1
-        if si == n_sentences or sentences[2 * si] - b0 > pos:
-            continue
-        stop = sentences[2 * si + 1] - b0
-        if stop > view.length:
-            stop = view.length
-        if not _re2_match(starts.compiled[k], view, pos, stop, 1, &found, 1):
+        if not _re2_match(starts.compiled[k], view, pos, view.length, 1, &found, 1):
             continue
         s = found.data - view.data
         e = s + <Py_ssize_t> found.length

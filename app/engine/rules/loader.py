@@ -192,9 +192,7 @@ class RuleSet:
         A finding lies in one sentence, so a pattern's matches are those it has in each
         sentence on its own: a match over the block that runs on from one sentence into
         the next is never a finding, and the sentences it touches are searched again one
-        by one (what it passed over may hold a match that ends inside a sentence).  With
-        the start filter, each pattern is asked where it can start, up to the end of that
-        sentence, so its matches are the sentences' own from the start.
+        by one (what it passed over may hold a match that ends inside a sentence).
 
         Each step runs over every text before the next step starts: a set's automaton is
         tens of megabytes, and interleaving other matching evicts it from the CPU's
@@ -245,17 +243,10 @@ class RuleSet:
             long_s in index.text or kelvin in index.text or len(index.data) > _ANCHORED_MOST
             for index, _, _ in texts
         ]
-        # each candidate asked up to the end of its sentence (a match is a sentence's own)
         anchored = DIRECT.anchored_pattern_spans(
             self._starts,
             self._sets,
-            [
-                (data, blocks, index.spans_to_bytes(sentences))
-                for (data, blocks), (index, _, sentences), f in zip(
-                    pairs, texts, folded, strict=True
-                )
-                if not f
-            ],
+            [pair for pair, f in zip(pairs, folded, strict=True) if not f],
         )
         if not any(folded):
             return anchored  # type: ignore[no-any-return]

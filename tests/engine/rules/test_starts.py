@@ -5,7 +5,6 @@ and the rules find what the shared set and the patterns it flags find."""
 
 from __future__ import annotations
 
-import itertools
 import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -345,71 +344,6 @@ def test_a_text_with_a_letter_re2_folds_to_ascii_is_read_by_the_sets(ruleset: An
     )
 
 
-def _sentences_own(ruleset: Any, data: bytes, sentences: list[tuple[int, int]]) -> list[Any]:
-    """What the anchored spans must be: each pattern's matches in each sentence taken
-    alone, the block (``data``) around it as context, where its gate holds in the block."""
-    out = []
-    for k, compiled in enumerate(ruleset._patterns):
-        gate = ruleset._gates[k]
-        if gate is not None and gate.Match(re2._re2.RE2.Anchor.UNANCHORED, data, 0, len(data))[
-            0
-        ] == (-1, -1):
-            continue
-        for s0, s1 in sentences:
-            out.extend((k, s, e) for s, e in byte_spans(compiled.pattern, data, s0, s1))
-    return sorted(out)
-
-
-@sets_bound
-@settings(max_examples=150, deadline=None)
-@given(
-    st.lists(
-        st.sampled_from([*_WORDS[:-1], "stem", "cell", "standard", "of", "care", "100%"]),
-        min_size=1,
-        max_size=40,
-    ),
-    st.lists(st.integers(0, 400), max_size=8),
-)
-def test_anchored_spans_are_each_sentences_own(
-    ruleset: Any, words: list[str], cuts: list[int]
-) -> None:
-    """Each candidate is asked up to the end of its sentence: a pattern's matches are
-    those it has in each sentence alone (a match over the block that would run on into
-    the next sentence gives way to the sentence's own), and none starts outside one."""
-    assert DIRECT is not None
-    data = normalize(" ".join(words)).encode()
-    points = sorted({min(c, len(data)) for c in cuts} | {0, len(data)})
-    # every other piece a sentence (the rest lie outside every sentence)
-    sentences = [(a, b) for n, (a, b) in enumerate(itertools.pairwise(points)) if n % 2 == 0]
-    ((starts, ends, ks, _),) = DIRECT.anchored_pattern_spans(
-        ruleset._starts, ruleset._sets, [(data, [(0, len(data))], sentences)]
-    )
-    assert sorted(zip(ks, starts, ends, strict=True)) == _sentences_own(ruleset, data, sentences)
-
-
-@sets_bound
-def test_a_match_gives_way_to_its_sentences_own(ruleset: Any) -> None:
-    """A match that would run past its sentence's end over the block is not kept: the
-    sentence's own match is (here a shorter one), and the next sentence is read afresh."""
-    assert DIRECT is not None
-    data = b"your own stem cells can't hurt you. zero risk of rejection."
-    whole = [(0, len(data))]
-    cut = data.index(b". ") + 1
-    sentences = [(0, cut), (cut + 1, len(data))]
-    ((s_whole, e_whole, k_whole, _),) = DIRECT.anchored_pattern_spans(
-        ruleset._starts, ruleset._sets, [(data, whole, whole)]
-    )
-    assert sorted(zip(k_whole, s_whole, e_whole, strict=True)) == _sentences_own(
-        ruleset, data, whole
-    )
-    assert any(s < cut < e for s, e in zip(s_whole, e_whole, strict=True))  # over the block
-    ((starts, ends, ks, _),) = DIRECT.anchored_pattern_spans(
-        ruleset._starts, ruleset._sets, [(data, whole, sentences)]
-    )
-    assert sorted(zip(ks, starts, ends, strict=True)) == _sentences_own(ruleset, data, sentences)
-    assert all(e <= cut or s > cut for s, e in zip(starts, ends, strict=True))
-
-
 @sets_bound
 def test_a_gate_is_asked_before_its_pattern(ruleset: Any) -> None:
     """A rule's ``set_pattern`` gates its pattern in a block, as the set asked it: the
@@ -423,7 +357,7 @@ def test_a_gate_is_asked_before_its_pattern(ruleset: Any) -> None:
     assert ruleset._gates[k] is not None
     data = b"stem cells are considered the standard of care"
     assert byte_spans(ruleset._patterns[k].pattern, data)
-    blocks = [(data, [(0, len(data))], [(0, len(data))])]
+    blocks = [(data, [(0, len(data))])]
     ((starts, ends, ks, _),) = DIRECT.anchored_pattern_spans(ruleset._starts, ruleset._sets, blocks)
     assert (0, len(data), k) in set(zip(starts, ends, ks, strict=True))
     gates = list(ruleset._gates)
@@ -439,18 +373,11 @@ def test_anchored_spans_refuse_what_they_cannot_read(ruleset: Any) -> None:
     assert DIRECT is not None
     for pos, end in ((-1, 1), (1, 0), (0, 2)):
         with pytest.raises(ValueError):
-            DIRECT.anchored_pattern_spans(
-                ruleset._starts, ruleset._sets, [(b"a", [(pos, end)], [(0, 1)])]
-            )
-    for sentences in ([(0, 2)], [(1, 0)], [(0, 1), (0, 1)]):  # outside, reversed, overlapping
-        with pytest.raises(ValueError):
-            DIRECT.anchored_pattern_spans(
-                ruleset._starts, ruleset._sets, [(b"a", [(0, 1)], sentences)]
-            )
+            DIRECT.anchored_pattern_spans(ruleset._starts, ruleset._sets, [(b"a", [(pos, end)])])
     patterns = [c.pattern for c in ruleset._patterns]
     unbound = _start_filter(patterns)
     with pytest.raises(ValueError):  # no patterns bound to ask
-        DIRECT.anchored_pattern_spans(unbound, ruleset._sets, [(b"a", [(0, 1)], [(0, 1)])])
+        DIRECT.anchored_pattern_spans(unbound, ruleset._sets, [(b"a", [(0, 1)])])
     n = len(patterns)
     with pytest.raises(ValueError):  # not one for each of the filter's patterns
         unbound.bind(ruleset._regexps[:3], ruleset._gates[:3], ruleset._categories[:3])
@@ -483,7 +410,7 @@ def test_anchored_spans_in_many_threads(ruleset: Any, blocks: list[bytes]) -> No
     assert DIRECT is not None
     big = b"\n".join(blocks[:400])
     assert len(big) > 1 << 15
-    items = [[(big[k:], [(0, len(big) - k)], [(0, len(big) - k)])] for k in range(0, 64, 8)]
+    items = [[(big[k:], [(0, len(big) - k)])] for k in range(0, 64, 8)]
 
     def ask(texts: list[Any]) -> Any:
         return DIRECT.anchored_pattern_spans(ruleset._starts, ruleset._sets, texts)
