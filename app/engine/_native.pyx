@@ -776,6 +776,30 @@ def simple_lines(str source, str sentence_ends, str separator):
     return _simple_lines_of(<const uint32_t *> chars, len(source), kind, sentence_ends, sep)
 
 
+def line_starts(str source):
+    """Offsets at which each line of ``source`` starts: 0, then one past each ``\\n``,
+    ``\\r\\n`` or lone ``\\r`` (``formats.document.line_starts``, without a string a
+    line)."""
+    cdef int kind = PyUnicode_KIND(source)
+    cdef void *chars = PyUnicode_DATA(source)
+    if kind == PyUnicode_1BYTE_KIND:
+        return _line_starts_of(<const unsigned char *> chars, len(source))
+    if kind == PyUnicode_2BYTE_KIND:
+        return _line_starts_of(<const uint16_t *> chars, len(source))
+    return _line_starts_of(<const uint32_t *> chars, len(source))
+
+
+cdef list _line_starts_of(const _Char *chars, Py_ssize_t n):
+    cdef list out = [0]
+    cdef Py_ssize_t i
+    cdef Py_UCS4 c
+    for i in range(n):
+        c = chars[i]
+        if c == 10 or (c == 13 and not (i + 1 < n and chars[i + 1] == 10)):
+            out.append(i + 1)
+    return out
+
+
 cdef inline bint _space(Py_UCS4 c) noexcept:
     if c < 128:
         return c == 32 or 9 <= c <= 13 or 28 <= c <= 31  # str.isspace's ASCII
@@ -1099,6 +1123,38 @@ def chars_of_spans(const _offset[::1] char_of_byte, Py_ssize_t base, list spans)
     for s, e in spans:
         out.append((char_of_byte[base + s], char_of_byte[base + e - 1] + 1))
     return out
+
+
+def bytes_of_spans(const _offset[::1] byte_of_char, list spans):
+    """Character spans as byte spans, through ``byte_of_char`` (each character's first
+    byte, then the data's length): ``Utf8Index.spans_to_bytes``, without numpy's
+    conversions of a list of pairs (a page's sentences, blocks)."""
+    cdef Py_ssize_t s, e, n = byte_of_char.shape[0]
+    out: list = []
+    for s, e in spans:
+        if not (0 <= s < n and 0 <= e < n):
+            raise IndexError(f"span ({s}, {e}) is outside the {n - 1} characters")
+        out.append((byte_of_char[s], byte_of_char[e]))
+    return out
+
+
+def chars_of_ends(const _offset[::1] char_of_byte, list starts, list ends):
+    """Byte spans (``starts[k]``, ``ends[k]``, each end past the start) as character
+    starts and ends, through ``char_of_byte``: each start's character, and one past the
+    character of each end's last byte (``Utf8Index.chars_of``)."""
+    cdef Py_ssize_t k, s, e, n = char_of_byte.shape[0]
+    if len(starts) != len(ends):
+        raise ValueError("a start for each end")
+    out_starts: list = []
+    out_ends: list = []
+    for k in range(len(starts)):
+        s = starts[k]
+        e = ends[k]
+        if not (0 <= s < e < n):
+            raise IndexError(f"byte span ({s}, {e}) is empty or outside the {n - 1} bytes")
+        out_starts.append(char_of_byte[s])
+        out_ends.append(char_of_byte[e - 1] + 1)
+    return out_starts, out_ends
 
 
 def within_each(list starts, list ends, list spans):

@@ -122,6 +122,9 @@ class Utf8Index:
         boc = self._byte_of_char
         if boc is None or not spans:
             return spans
+        if _NATIVE is not None:
+            as_bytes: list[tuple[int, int]] = _NATIVE.bytes_of_spans(boc, spans)
+            return as_bytes
         if len(spans) <= _FEW_SPANS:
             return [(int(boc[s]), int(boc[e])) for s, e in spans]
         return [(s, e) for s, e in boc[np.asarray(spans, dtype=np.int64)].tolist()]
@@ -131,6 +134,9 @@ class Utf8Index:
         cob = self._char_of_byte
         if cob is None or not starts:
             return starts, ends
+        if _NATIVE is not None:
+            chars: tuple[list[int], list[int]] = _NATIVE.chars_of_ends(cob, starts, ends)
+            return chars
         if len(starts) <= _FEW_SPANS:
             return [int(cob[s]) for s in starts], [int(cob[e - 1]) + 1 for e in ends]
         s = cob[np.asarray(starts, dtype=np.int64)]

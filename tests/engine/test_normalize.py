@@ -150,6 +150,45 @@ def test_byte_and_character_offsets_round_trip(text: str) -> None:
     assert list(zip(starts, ends, strict=True)) == spans
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60), st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60))))
+def test_offsets_mapped_with_and_without_c(text: str, picks: list[tuple[int, int]]) -> None:
+    """``spans_to_bytes`` and ``chars_of`` in C (``bytes_of_spans``, ``chars_of_ends``)
+    give what numpy gives, one by one and in bulk, on any text and spans."""
+    index = Utf8Index(text)
+    n = len(text)
+    spans = sorted({(min(a, b, n), min(max(a, b), n)) for a, b in picks})
+    as_bytes = index.spans_to_bytes(spans)
+    nonempty = [(b0, b1) for b0, b1 in as_bytes if b1 > b0]
+    chars = index.chars_of([b0 for b0, _ in nonempty], [b1 for _, b1 in nonempty])
+    for few in (False, True):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(normalize_module, "_NATIVE", None)
+            if few:  # the spans mapped one by one, not by numpy's bulk look-up
+                mp.setattr(normalize_module, "_FEW_SPANS", 1 << 30)
+            assert index.spans_to_bytes(spans) == as_bytes
+            assert index.chars_of([b0 for b0, _ in nonempty], [b1 for _, b1 in nonempty]) == chars
+    assert list(zip(*chars, strict=True)) == [
+        s for s, (b0, b1) in zip(spans, as_bytes, strict=True) if b1 > b0
+    ]
+
+
+@pytest.mark.skipif(normalize_module._NATIVE is None, reason="no C extension")
+def test_offsets_outside_the_text_are_refused_in_c() -> None:
+    native = normalize_module._NATIVE
+    index = Utf8Index("café au lait")
+    assert index._byte_of_char is not None and index._char_of_byte is not None
+    with pytest.raises(IndexError):
+        native.bytes_of_spans(index._byte_of_char, [(0, 13)])
+    with pytest.raises(IndexError):
+        native.bytes_of_spans(index._byte_of_char, [(-1, 2)])
+    for starts, ends in (([0], [14]), ([3], [3]), ([-1], [2])):
+        with pytest.raises(IndexError):
+            native.chars_of_ends(index._char_of_byte, starts, ends)
+    with pytest.raises(ValueError):
+        native.chars_of_ends(index._char_of_byte, [0, 1], [2])
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from("ab éα€𝄞 .\n"), max_size=80))
 def test_spans_agree_with_python_on_any_text(text: str) -> None:

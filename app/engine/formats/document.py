@@ -212,7 +212,15 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def line_starts(source: str) -> list[int]:
-    """Offsets at which each line of ``source`` starts (``\\n``, ``\\r\\n`` or ``\\r``)."""
+    """Offsets at which each line of ``source`` starts (``\\n``, ``\\r\\n`` or ``\\r``):
+    one scan in the C extension, else :func:`_line_starts_py`."""
+    if _NATIVE is not None:
+        starts: list[int] = _NATIVE.line_starts(source)
+        return starts
+    return _line_starts_py(source)
+
+
+def _line_starts_py(source: str) -> list[int]:
     if "\r" in source:
         return [0, *(m.end() for m in _LINE_BREAK.finditer(source))]
     # the common case, without a match object per line: where each line starts is the
