@@ -55,13 +55,16 @@ class ConditionMatcher:
 
     def __init__(self, rules: list[Rule], lexicon: Lexicon) -> None:
         self.rules = rules
+        self._lexicon = lexicon
         self._short: dict[str, str] = {}
         for name, system in load_lexicon().items() if rules else ():
             short = len(name) <= SHORT_NAME and name.isascii() and name.isalnum()
             if short and not lexicon.walks_word_edges:
                 self._short[name] = system
             else:
-                lexicon.add(name, self, system)
+                # with whether the name begins and ends with a word character: then the
+                # lexicon's own edge rule makes its hits whole words
+                lexicon.add(name, self, (system, is_word_char(name[0]) and is_word_char(name[-1])))
         alternatives = "|".join(sorted(map(re.escape, self._short), key=len, reverse=True))
         self._short_re = (
             compile_re2(rf"\b(?:{alternatives})\b".encode(), "short condition names")
@@ -81,13 +84,14 @@ class ConditionMatcher:
         text = index.text
         n = len(text)
         found: list[tuple[int, int, str]] = []
+        names_of = self._lexicon.values_of(self)
         for s, e, payloads in hits:
-            for owner, system in payloads:
-                if owner is not self:
-                    continue
-                if s > 0 and is_word_char(text[s - 1]):
-                    continue
-                if e < n and is_word_char(text[e]):
+            for system, bounded in names_of.get(id(payloads), ()):
+                # the lexicon's hits neither start nor end inside a word, so a name that
+                # begins and ends with a word character is a whole word wherever it hits
+                if not bounded and (
+                    (s > 0 and is_word_char(text[s - 1])) or (e < n and is_word_char(text[e]))
+                ):
                     continue
                 found.append((s, e, system))
         if self._short_re is not None:

@@ -123,6 +123,7 @@ class Lexicon:
         self._native: Any = None
         self._auto: Any = None
         self._payloads: list[tuple[tuple[object, Any], ...]] = []
+        self._values: dict[int, dict[int, tuple[Any, ...]]] = {}  # values_of, by owner
 
     @property
     def walks_word_edges(self) -> bool:
@@ -135,6 +136,7 @@ class Lexicon:
 
     def build(self) -> None:
         self._payloads = [tuple(payloads) for payloads in self._entries.values()]
+        self._values = {}
         if self._module is not None:
             self._native = self._module.WordTrie(list(self._entries))
             return
@@ -143,6 +145,20 @@ class Lexicon:
             self._auto.add_word(key, (len(key), payloads))
         if self._entries:
             self._auto.make_automaton()
+
+    def values_of(self, owner: object) -> dict[int, tuple[Any, ...]]:
+        """For each key ``owner`` added, the ``id`` of its payloads (the object a hit
+        carries) to ``owner``'s values there, made once a build: what an owner looks up
+        for a hit, rather than filtering the payloads at every hit."""
+        made = self._values.get(id(owner))
+        if made is None:
+            made = {}
+            for payloads in self._payloads:
+                values = tuple(value for who, value in payloads if who is owner)
+                if values:
+                    made[id(payloads)] = values
+            self._values[id(owner)] = made
+        return made
 
     def hits(self, text: str) -> list[Hit]:
         """Every hit, by end, then longest first (an Aho-Corasick automaton's order)."""
@@ -177,18 +193,12 @@ class PhraseMatcher:
         self._lexicon.add(key, self, rule)
 
     def find(self, text: str, hits: list[Hit]) -> list[Match]:
+        """The phrase rules' matches: every hit of their phrases (the lexicon's hits
+        already neither start nor end inside a word, the phrases' own edge rule)."""
+        rules_of = self._lexicon.values_of(self)
         out: list[Match] = []
-        n = len(text)
         for start, end, payloads in hits:
-            rules = [rule for owner, rule in payloads if owner is self]
-            if not rules:
-                continue
-            first, last = text[start], text[end - 1]
-            if is_word_char(first) and start > 0 and is_word_char(text[start - 1]):
-                continue
-            if is_word_char(last) and end < n and is_word_char(text[end]):
-                continue
-            for rule in rules:
+            for rule in rules_of.get(id(payloads), ()):
                 out.append(Match(start, end, rule))
         return out
 
