@@ -147,6 +147,13 @@ def merged_drafts(
     keep_category: list[bool],
     min_severity: int,
 ) -> list[tuple[int, int, float, int, int, int]]: ...
+
+class SlotMaker:
+    cls: type
+    names: tuple[str, ...]
+    def __init__(self, cls: type, names: list[str]) -> None: ...
+    def __call__(self, *values: object) -> object: ...
+
 def built_findings(
     merged: list[tuple[int, int, float, int, int, int]],
     kinds: list[object],

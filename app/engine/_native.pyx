@@ -2808,6 +2808,83 @@ def merged_drafts(
     return out
 
 
+from cpython.object cimport PyTypeObject
+from cpython.ref cimport Py_INCREF, Py_XDECREF
+
+
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDef:
+        const char *name
+        int type
+        Py_ssize_t offset
+        int flags
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef *d_member
+    int Py_T_OBJECT_EX "T_OBJECT_EX"
+    int Py_READONLY "READONLY"
+    object PyType_GenericAlloc(PyTypeObject *cls, Py_ssize_t n)
+
+
+from types import MemberDescriptorType
+
+
+cdef class SlotMaker:
+    """``cls(*values)`` for a slots class (a frozen ``dataclass(slots=True)``), every slot
+    given in ``names``' order, with nothing run but the allocation: each value stored
+    at its slot's offset, as the slot's descriptor stores it.  What
+    ``finding._positional_maker`` does through each slot's ``__set__`` (~2 us a
+    finding, a page's ~26 findings 2% of its check), in ~0.1 us."""
+
+    cdef readonly type cls
+    cdef readonly tuple names
+    cdef Py_ssize_t *offsets
+    cdef Py_ssize_t n
+
+    def __cinit__(self, type cls, names):
+        cdef Py_ssize_t k
+        cdef PyMemberDef *member
+        names = tuple(names)
+        slots = cls.__dict__.get("__slots__")
+        if slots is None or sorted(slots) != sorted(names) or len(set(names)) != len(names):
+            raise TypeError(f"{cls.__name__}: not a slots class whose slots are {names}")
+        self.offsets = <Py_ssize_t *> malloc(max(len(names), 1) * sizeof(Py_ssize_t))
+        if self.offsets == NULL:
+            raise MemoryError()
+        for k, name in enumerate(names):
+            descriptor = cls.__dict__[name]
+            if type(descriptor) is not MemberDescriptorType:
+                raise TypeError(f"{cls.__name__}.{name} is not a slot")
+            member = (<PyMemberDescrObject *> <PyObject *> descriptor).d_member
+            if member.type != Py_T_OBJECT_EX or member.flags & Py_READONLY:
+                raise TypeError(f"{cls.__name__}.{name} is not a writable object slot")
+            self.offsets[k] = member.offset
+        self.cls = cls
+        self.names = names
+        self.n = len(names)
+
+    def __dealloc__(self):
+        free(self.offsets)
+
+    cdef inline object new(self):
+        # a new reference, every slot empty (NULL) and the object tracked by the GC
+        return PyType_GenericAlloc(<PyTypeObject *> self.cls, 0)
+
+    cdef inline void put(self, object made, Py_ssize_t k, object value) noexcept:
+        cdef PyObject **slot = <PyObject **> ((<char *> <PyObject *> made) + self.offsets[k])
+        Py_INCREF(value)
+        Py_XDECREF(slot[0])
+        slot[0] = <PyObject *> value
+
+    def __call__(self, *values):
+        cdef Py_ssize_t k
+        if len(values) != self.n:
+            raise TypeError(f"{self.n} values expected, {len(values)} given")
+        made = self.new()
+        for k in range(self.n):
+            self.put(made, k, values[k])
+        return made
+
+
 def built_findings(
     list merged,
     list kinds,
@@ -2826,10 +2903,15 @@ def built_findings(
     """``Engine._build`` of each of ``merged_drafts``' drafts: the finding, cited (the
     sentence's topic words in ``topics``, found by ``topic_words`` when missing; the
     citation in ``cited``, made by ``cite`` when missing), with its text, lines and
-    columns (``starts``: where each line of ``source_text`` starts)."""
+    columns (``starts``: where each line of ``source_text`` starts).  ``make_finding``
+    makes a finding of its 19 values in order: a :class:`SlotMaker` of ``Finding`` (the
+    values stored directly) or any callable."""
     cdef Py_ssize_t n_lines = len(starts), k, line, end_line, si
     cdef int64_t start, end
     cdef double confidence
+    cdef SlotMaker maker = make_finding if isinstance(make_finding, SlotMaker) else None
+    if maker is not None and maker.n != 19:
+        raise ValueError("a maker of the finding's 19 values is needed")
     cdef int64_t *line_at = <int64_t *> malloc((n_lines + 1) * sizeof(int64_t))
     if line_at == NULL:
         raise MemoryError()
@@ -2857,12 +2939,36 @@ def built_findings(
                 confidence = 0.0
             elif confidence > 1.0:
                 confidence = 1.0
-            out.append(make_finding(
-                ident, category, severities[sev], message, start, end,
-                line, start - line_at[line - 1] + 1, end_line, end - line_at[end_line - 1] + 1,
-                source_text[start:end], suggestion, source, confidence, facts, contradicts,
-                s_start, s_end, help_url,
-            ))
+            if maker is None:
+                out.append(make_finding(
+                    ident, category, severities[sev], message, start, end,
+                    line, start - line_at[line - 1] + 1, end_line, end - line_at[end_line - 1] + 1,
+                    source_text[start:end], suggestion, source, confidence, facts, contradicts,
+                    s_start, s_end, help_url,
+                ))
+                continue
+            # the same values in the same order, stored in the slots directly
+            made = maker.new()
+            maker.put(made, 0, ident)
+            maker.put(made, 1, category)
+            maker.put(made, 2, severities[sev])
+            maker.put(made, 3, message)
+            maker.put(made, 4, start)
+            maker.put(made, 5, end)
+            maker.put(made, 6, line)
+            maker.put(made, 7, start - line_at[line - 1] + 1)
+            maker.put(made, 8, end_line)
+            maker.put(made, 9, end - line_at[end_line - 1] + 1)
+            maker.put(made, 10, source_text[start:end])
+            maker.put(made, 11, suggestion)
+            maker.put(made, 12, source)
+            maker.put(made, 13, confidence)
+            maker.put(made, 14, facts)
+            maker.put(made, 15, contradicts)
+            maker.put(made, 16, s_start)
+            maker.put(made, 17, s_end)
+            maker.put(made, 18, help_url)
+            out.append(made)
     finally:
         free(line_at)
     return out

@@ -22,7 +22,7 @@ import operator
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -146,6 +146,12 @@ class Engine:
         # sorted ids and its model findings' severity, and what a finding of each kind
         # (a rule, then the model's categories) says
         self._native_report = _NATIVE if hasattr(_NATIVE, "merged_drafts") else None
+        # what built_findings makes each finding with: its values stored in the slots
+        self._make_finding: object = (
+            _NATIVE.SlotMaker(Finding, [f.name for f in fields(Finding)])
+            if hasattr(_NATIVE, "SlotMaker")
+            else make_finding
+        )
         column = {c: i for i, c in enumerate(CATEGORIES)}
         self._kind_category = [column[c.rule.category] for c in self.rules.rules.values()]
         self._category_rank = [sorted(CATEGORIES).index(c) for c in CATEGORIES]
@@ -447,7 +453,7 @@ class Engine:
         starts = line_starts(p.doc.source)
         built: list[Finding] = native.built_findings(
             merged, self._kinds, sources, starts, p.doc.source, p.norm, p.sentences,
-            p.topics, self.facts.topic_words, self._cited, self._cite, make_finding,
+            p.topics, self.facts.topic_words, self._cited, self._cite, self._make_finding,
             SEVERITIES,
         )  # fmt: skip
         return self._finish(p, built, starts, opts)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import functools
+import gc
+import pickle
 import re
 import shutil
+import sys
 import sysconfig
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import ahocorasick
@@ -19,7 +23,7 @@ from hypothesis import strategies as st
 from app.engine.checker import CheckOptions, Engine
 from app.engine.facts import load_facts
 from app.engine.features import TfidfFeatures
-from app.engine.finding import SEVERITIES
+from app.engine.finding import SEVERITIES, Fact, Finding, make_finding
 from app.engine.inference import CompiledModel
 from app.engine.native import native_module
 from app.engine.normalize import is_word_char, normalize
@@ -545,3 +549,58 @@ def test_built_findings_refuse_line_starts_that_do_not_begin_at_zero() -> None:
     for starts in ([], [5]):
         with pytest.raises(ValueError):
             native.built_findings([], [], [], starts, *rest)
+
+
+_VALUES = (
+    "r.id", "efficacy-overclaim", "warning", "It says so.", 3, 9, 1, 4, 1, 10, "cures",
+    "Say less.", "rule", 0.75, (Fact("f", "A fact.", "FDA", "https://x", "external"),), ("f",),
+    0, 20,
+    None,
+)  # fmt: skip
+
+
+@built
+def test_a_slot_maker_makes_what_the_python_maker_makes() -> None:
+    """``SlotMaker`` stores each value in its slot: the same finding as ``make_finding``
+    (equal, hashed alike, pickled alike), tracked by the collector, each value held once
+    and let go with it."""
+    assert native is not None
+    maker = native.SlotMaker(Finding, [f.name for f in fields(Finding)])
+    made = maker(*_VALUES)
+    assert type(made) is Finding
+    assert made == make_finding(*_VALUES)
+    assert hash(made) == hash(make_finding(*_VALUES))
+    assert pickle.loads(pickle.dumps(made)) == made
+    assert gc.is_tracked(made)
+    assert {id(v) for v in gc.get_referents(made)} >= {id(v) for v in _VALUES if v is not None}
+    text = "".join(["a finding's text, ", "made here"])
+    before = sys.getrefcount(text)
+    many = [maker(*_VALUES[:10], text, *_VALUES[11:]) for _ in range(50)]
+    assert sys.getrefcount(text) == before + 50
+    assert all(f.text is text for f in many)
+    del many
+    assert sys.getrefcount(text) == before
+
+
+@built
+def test_a_slot_maker_refuses_what_it_cannot_fill() -> None:
+    assert native is not None
+    names = [f.name for f in fields(Finding)]
+    with pytest.raises(TypeError):  # not every slot
+        native.SlotMaker(Finding, names[:-1])
+    with pytest.raises(TypeError):  # a name twice
+        native.SlotMaker(Finding, [*names[:-1], names[0]])
+
+    @dataclass
+    class Plain:  # no slots
+        a: int
+
+    with pytest.raises(TypeError):
+        native.SlotMaker(Plain, ["a"])
+    maker = native.SlotMaker(Finding, names)
+    with pytest.raises(TypeError):
+        maker(*_VALUES[:-1])
+    small = native.SlotMaker(Fact, [f.name for f in fields(Fact)])
+    rest = ("", "", [], {}, None, {}, None, small, ("suggestion",))
+    with pytest.raises(ValueError):  # built_findings fills a finding's 19 slots
+        native.built_findings([], [], [], [0], *rest)
