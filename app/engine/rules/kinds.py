@@ -123,7 +123,7 @@ class Lexicon:
         self._native: Any = None
         self._auto: Any = None
         self._payloads: list[tuple[tuple[object, Any], ...]] = []
-        self._values: dict[int, dict[int, tuple[Any, ...]]] = {}  # values_of, by owner
+        self._values: dict[object, dict[int, tuple[Any, ...]]] = {}  # values_of, by owner
 
     @property
     def walks_word_edges(self) -> bool:
@@ -150,14 +150,14 @@ class Lexicon:
         """For each key ``owner`` added, the ``id`` of its payloads (the object a hit
         carries) to ``owner``'s values there, made once a build: what an owner looks up
         for a hit, rather than filtering the payloads at every hit."""
-        made = self._values.get(id(owner))
+        made = self._values.get(owner)
         if made is None:
             made = {}
             for payloads in self._payloads:
                 values = tuple(value for who, value in payloads if who is owner)
                 if values:
                     made[id(payloads)] = values
-            self._values[id(owner)] = made
+            self._values[owner] = made
         return made
 
     def hits(self, text: str) -> list[Hit]:
