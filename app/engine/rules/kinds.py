@@ -192,7 +192,7 @@ class PhraseMatcher:
             raise RuleError(f"{rule.path}: rule {rule.id!r}: empty phrase")
         self._lexicon.add(key, self, rule)
 
-    def find(self, text: str, hits: list[Hit]) -> list[Match]:
+    def find(self, hits: list[Hit]) -> list[Match]:
         """The phrase rules' matches: every hit of their phrases (the lexicon's hits
         already neither start nor end inside a word, the phrases' own edge rule)."""
         rules_of = self._lexicon.values_of(self)
