@@ -2876,6 +2876,13 @@ cdef class SlotMaker:
         Py_XDECREF(slot[0])
         slot[0] = <PyObject *> value
 
+    cdef inline object get(self, object made, Py_ssize_t k):
+        # slot k's value (a new reference), as the slot's descriptor reads it
+        cdef PyObject *value = (<PyObject **> ((<char *> <PyObject *> made) + self.offsets[k]))[0]
+        if value == NULL:
+            raise AttributeError(f"{self.cls.__name__}.{self.names[k]} is not set")
+        return <object> value
+
     def __call__(self, *values):
         cdef Py_ssize_t k
         if len(values) != self.n:
@@ -2972,6 +2979,54 @@ def built_findings(
             out.append(made)
     finally:
         free(line_at)
+    return out
+
+
+_FORM_SLOTS = (
+    "id", "category", "severity", "message", "start", "end", "line", "column", "end_line",
+    "end_column", "text", "suggestion", "source", "confidence", "facts", "contradicts",
+    "sentence_start", "sentence_end",
+)
+
+
+def finding_forms(SlotMaker maker, object findings, dict rounded, object round_confidence):
+    """``[f.json_form() for f in findings]`` (``Finding.json_form``): each finding's
+    dictionary made from its slots (``maker``, a :class:`SlotMaker` of ``Finding``), its
+    facts' ``_fragment``s, its confidence ``rounded[confidence]`` for a float other than
+    zero that ``rounded`` holds, else ``round_confidence(confidence)``."""
+    cdef Py_ssize_t k
+    if maker.names[:18] != _FORM_SLOTS:
+        raise ValueError(f"a maker of the finding's slots {_FORM_SLOTS} (and more) is needed")
+    cls = maker.cls
+    out: list = []
+    for f in findings:
+        if type(f) is not cls:
+            raise TypeError(f"{cls.__name__} expected, not {type(f).__name__}")
+        confidence = maker.get(f, 13)
+        done = None
+        if type(confidence) is float and <double> confidence != 0.0:
+            done = rounded.get(confidence)
+        if done is None:
+            done = round_confidence(confidence)
+        out.append({
+            "id": maker.get(f, 0),
+            "category": maker.get(f, 1),
+            "severity": maker.get(f, 2),
+            "message": maker.get(f, 3),
+            "start": maker.get(f, 4),
+            "end": maker.get(f, 5),
+            "line": maker.get(f, 6),
+            "column": maker.get(f, 7),
+            "end_line": maker.get(f, 8),
+            "end_column": maker.get(f, 9),
+            "text": maker.get(f, 10),
+            "suggestion": maker.get(f, 11),
+            "source": maker.get(f, 12),
+            "confidence": done,
+            "facts": [fact._fragment for fact in maker.get(f, 14)],
+            "contradicts": maker.get(f, 15),
+            "sentence": {"start": maker.get(f, 16), "end": maker.get(f, 17)},
+        })
     return out
 
 

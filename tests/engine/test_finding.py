@@ -6,9 +6,21 @@ import dataclasses
 import pickle
 from typing import Any
 
+import orjson
 import pytest
 
-from app.engine.finding import Fact, Finding, make_finding
+from app.engine import Engine
+from app.engine import finding as finding_module
+from app.engine.finding import (
+    DocumentFinding,
+    Fact,
+    Finding,
+    Report,
+    Risk,
+    make_finding,
+    rounded_confidence,
+)
+from tests.conftest import CORPUS
 
 FACT = Fact("fda-x", "A statement.", "FDA", "https://fda.gov", "external", url="https://fda.gov")
 VALUES: tuple[Any, ...] = (
@@ -56,3 +68,55 @@ def test_a_finding_pickles_as_its_values(protocol: int) -> None:
     assert again.facts[0].to_dict() == FACT.to_dict()
     twice = pickle.loads(pickle.dumps([finding, finding], protocol=protocol))
     assert twice[0] is twice[1]  # the pickler's memo still shares what was shared
+
+
+def _report(confidences: tuple[float, ...]) -> Report:
+    findings = tuple(make_finding(*VALUES[:13], c, *VALUES[14:]) for c in confidences)
+    document = DocumentFinding(
+        "missing-risk-disclosure", "warning", "No risks.", "Say them.", (FACT,)
+    )
+    risk = Risk(40, "medium", {"efficacy-overclaim": len(findings)})
+    return Report(findings, (document,), risk, 1, {"sentences": 3}, {"rules": "1"})
+
+
+# remembered, rounded up and down, zero of either sign, an int, not a number, a tie
+_CONFIDENCES = (0.875, 0.875, 0.12345, 1 / 3, 0.0, -0.0, 1, 1.0, float("nan"), 0.99995, 5e-05)
+
+
+@pytest.mark.parametrize("in_c", [True, False])
+def test_a_reports_json_is_its_dict_written(in_c: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``to_json`` and ``json_form`` give the bytes orjson writes of ``to_dict``, with each
+    finding's form made in C (the extension's ``finding_forms``) or in Python."""
+    if not in_c:
+        monkeypatch.setattr(finding_module, "_forms_maker", lambda: finding_module._forms_in_python)
+    report = _report(_CONFIDENCES)
+    written = orjson.dumps(report.to_dict())
+    assert report.to_json() == written
+    assert orjson.dumps(report.json_form()) == written
+    assert orjson.loads(written)["findings"][1]["confidence"] == 0.875
+    assert orjson.dumps({"id": "x", **report.json_form()}) == orjson.dumps(
+        {"id": "x", **report.to_dict()}
+    )
+
+
+def test_rounded_confidence_is_round_to_four_places() -> None:
+    for c in _CONFIDENCES:
+        assert orjson.dumps(rounded_confidence(c)) == orjson.dumps(round(c, 4))
+    assert type(rounded_confidence(1)) is int
+    assert str(rounded_confidence(-0.0)) == "-0.0"
+    many = [k / 7919 for k in range(1, 9000)]  # more than it keeps: it forgets, still right
+    assert [rounded_confidence(c) for c in many] == [round(c, 4) for c in many]
+    assert 0 < len(finding_module._ROUNDED) <= finding_module._ROUNDED_MAX
+
+
+def test_a_facts_json_is_written_once_and_it_still_pickles() -> None:
+    assert orjson.dumps([FACT._fragment]) == orjson.dumps([FACT.to_dict()])
+    again = pickle.loads(pickle.dumps(FACT))
+    assert again == FACT and orjson.dumps(again._fragment) == orjson.dumps(FACT._fragment)
+
+
+def test_every_corpus_reports_json_is_its_dict_written(engine: Engine) -> None:
+    for path in sorted(CORPUS.glob("*.txt")):
+        for fmt in ("text", "markdown"):
+            report = engine.check(path.read_text("utf-8"), fmt)
+            assert report.to_json() == orjson.dumps(report.to_dict()), (path.name, fmt)

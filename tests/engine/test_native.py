@@ -15,6 +15,7 @@ from pathlib import Path
 import ahocorasick
 import joblib
 import numpy as np
+import orjson
 import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 from app.engine.checker import CheckOptions, Engine
 from app.engine.facts import load_facts
 from app.engine.features import TfidfFeatures
-from app.engine.finding import SEVERITIES, Fact, Finding, make_finding
+from app.engine.finding import SEVERITIES, Fact, Finding, make_finding, rounded_confidence
 from app.engine.inference import CompiledModel
 from app.engine.native import native_module
 from app.engine.normalize import is_word_char, normalize
@@ -580,6 +581,40 @@ def test_a_slot_maker_makes_what_the_python_maker_makes() -> None:
     assert all(f.text is text for f in many)
     del many
     assert sys.getrefcount(text) == before
+
+
+@built
+def test_finding_forms_are_each_findings_json_form() -> None:
+    """``finding_forms`` makes ``Finding.json_form`` of each finding from its slots; a
+    confidence is read from what was remembered only when it is a float other than zero."""
+    assert native is not None
+    maker = native.SlotMaker(Finding, [f.name for f in fields(Finding)])
+    confidences = (0.75, 0.12345, 1 / 3, 0.0, -0.0, 1, 1.0, float("nan"), 0.99995)
+    findings = tuple(make_finding(*_VALUES[:13], c, *_VALUES[14:]) for c in confidences)
+    made = native.finding_forms(maker, findings, {}, rounded_confidence)
+    assert [type(d) for d in made] == [dict] * len(findings)
+    in_python = [f.json_form() for f in findings]
+    assert (
+        orjson.dumps(made)
+        == orjson.dumps(in_python)
+        == orjson.dumps([f.to_dict() for f in findings])
+    )
+    assert [list(d) for d in made] == [list(d) for d in in_python]
+    remembered = {0.75: 0.5, 0.0: 9.0, 1.0: 9.0}
+    made = native.finding_forms(maker, findings, remembered, rounded_confidence)
+    assert [d["confidence"] for d in made][:7] == [0.5, 0.1235, 0.3333, 0.0, -0.0, 1, 9.0]
+    assert str(made[4]["confidence"]) == "-0.0" and type(made[5]["confidence"]) is int
+
+
+@built
+def test_finding_forms_refuse_what_is_not_a_finding() -> None:
+    assert native is not None
+    maker = native.SlotMaker(Finding, [f.name for f in fields(Finding)])
+    with pytest.raises(TypeError, match="Finding expected"):
+        native.finding_forms(maker, [make_finding(*_VALUES), "finding"], {}, rounded_confidence)
+    facts = native.SlotMaker(Fact, [f.name for f in fields(Fact)])
+    with pytest.raises(ValueError, match="slots"):
+        native.finding_forms(facts, [], {}, rounded_confidence)
 
 
 @built

@@ -104,7 +104,7 @@ async def check(body: CheckRequest, request: Request) -> Any:
     )
     if isinstance(result, FastJSONResponse):
         return result
-    return FastJSONResponse(result[0].to_dict())
+    return FastJSONResponse(result[0].json_form())  # written by orjson as to_dict() would be
 
 
 @router.post("/check/batch", response_model=BatchResponse, responses=ERRORS)
@@ -120,5 +120,9 @@ async def check_batch(body: BatchRequest, request: Request) -> Any:
     if isinstance(result, FastJSONResponse):
         return result
     return FastJSONResponse(
-        {"items": [{"id": it.id, **r.to_dict()} for it, r in zip(body.items, result, strict=True)]}
+        {
+            "items": [
+                {"id": it.id, **r.json_form()} for it, r in zip(body.items, result, strict=True)
+            ]
+        }
     )
