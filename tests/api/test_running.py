@@ -96,6 +96,36 @@ def test_checks_that_arrive_together_run_as_one_call(rules_engine: Engine, spy: 
     assert _dicts(out[1]) == _dicts([rules_engine.check(t) for t in TEXTS[1:]])
 
 
+async def _after_turns(engine: Engine, turns: list[int]) -> list:
+    """One request a number, each reaching ``check_many`` after that many turns of the
+    loop (as a request read with others goes through the middlewares first)."""
+
+    async def request(k: int, wait: int) -> list[Report]:
+        for _ in range(wait):
+            await asyncio.sleep(0)
+        return await running.check_many(
+            engine, [(TEXTS[k % 3], "text")], CheckOptions(), 1e18, 1000
+        )
+
+    return await asyncio.gather(*(request(k, wait) for k, wait in enumerate(turns)))
+
+
+def test_checks_that_reach_the_batcher_a_few_turns_apart_still_run_together(
+    rules_engine: Engine, spy: _Spy
+) -> None:
+    asyncio.run(_after_turns(rules_engine, [0, 1, 2, 2, 3]))
+    assert spy.calls == [[TEXTS[0], TEXTS[1], TEXTS[2], TEXTS[0], TEXTS[1]]]
+
+
+def test_a_batch_waits_for_stragglers_a_few_turns_at_most(rules_engine: Engine, spy: _Spy) -> None:
+    # a request every turn: the batch stops waiting after GATHER_TURNS turns
+    turns = list(range(running.GATHER_TURNS + 3))
+    out = asyncio.run(_after_turns(rules_engine, turns))
+    assert [len(call) for call in spy.calls][0] == running.GATHER_TURNS + 1
+    assert sum(len(call) for call in spy.calls) == len(turns)
+    assert [_dicts(r) for r in out] == [_dicts([rules_engine.check(TEXTS[k % 3])]) for k in turns]
+
+
 def test_a_batch_keeps_each_requests_options_and_size_limit(
     rules_engine: Engine, spy: _Spy
 ) -> None:
