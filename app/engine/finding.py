@@ -273,7 +273,9 @@ class Report:
 
     def to_json(self) -> bytes:
         """The report's versioned JSON form, the bytes of ``orjson.dumps(self.to_dict())``
-        in about a third of the time (the service's responses)."""
+        in about 40% of the time (58 against 140 us for the service benchmark's page).  The
+        service's routes put ``json_form`` in their responses, which orjson writes alike;
+        not for indented output, where a fact's JSON would stay on one line."""
         return orjson.dumps(self.json_form())
 
 
