@@ -121,7 +121,7 @@ def test_a_batch_waits_for_stragglers_a_few_turns_at_most(rules_engine: Engine, 
     # a request every turn: the batch stops waiting after GATHER_TURNS turns
     turns = list(range(running.GATHER_TURNS + 3))
     out = asyncio.run(_after_turns(rules_engine, turns))
-    assert [len(call) for call in spy.calls][0] == running.GATHER_TURNS + 1
+    assert len(spy.calls[0]) == running.GATHER_TURNS + 1
     assert sum(len(call) for call in spy.calls) == len(turns)
     assert [_dicts(r) for r in out] == [_dicts([rules_engine.check(TEXTS[k % 3])]) for k in turns]
 
