@@ -498,6 +498,46 @@ def product(
 
 
 
+def calibrate(
+    double[:, ::1] decision,
+    const double[::1] intercepts,
+    const double[::1] slopes,
+    const double[::1] offsets,
+):
+    """In place, ``slopes * (decision + intercepts) + offsets`` row by row: each step
+    rounded as numpy's broadcast ``+``, ``*`` and ``+`` round it (no fused multiply-add:
+    ``setup.py`` builds with ``-ffp-contract=off``)."""
+    cdef Py_ssize_t i, k, width = decision.shape[1]
+    cdef double t
+    if not (intercepts.shape[0] == slopes.shape[0] == offsets.shape[0] == width):
+        raise ValueError("intercepts, slopes and offsets must have one value a column")
+    for i in range(decision.shape[0]):
+        for k in range(width):
+            t = decision[i, k] + intercepts[k]
+            t = slopes[k] * t
+            decision[i, k] = t + offsets[k]
+
+
+def fold_means(const double[:, ::1] exps, Py_ssize_t n_folds):
+    """``1 / (1 + exps)``, then the mean of each run of ``n_folds`` columns (a category's
+    calibration folds): the sum left to right, as numpy's ``add.reduce`` sums fewer than
+    eight values, then one division; shape (rows, columns / n_folds)."""
+    cdef Py_ssize_t i, c, f, width = exps.shape[1]
+    cdef double total
+    if not 0 < n_folds < 8 or width % n_folds:
+        raise ValueError(f"{width} columns do not make categories of {n_folds} folds (1-7)")
+    cdef Py_ssize_t n_cats = width // n_folds
+    out = np.empty((exps.shape[0], n_cats), dtype=np.float64)
+    cdef double[:, ::1] o = out
+    for i in range(exps.shape[0]):
+        for c in range(n_cats):
+            total = 1.0 / (1.0 + exps[i, c * n_folds])
+            for f in range(1, n_folds):
+                total = total + 1.0 / (1.0 + exps[i, c * n_folds + f])
+            o[i, c] = total / n_folds
+    return out
+
+
 cdef struct _Hit:
     Py_ssize_t end
     Py_ssize_t start

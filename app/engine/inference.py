@@ -104,6 +104,14 @@ class LinearHead:
         return np.asarray(matrix @ self.weights + self.intercepts)
 
     def predict_proba(self, features: Features) -> np.ndarray:
+        if self.native is not None and 0 < self.n_folds < 8:
+            # the same steps in C around numpy's exp (whose own loop stays), without
+            # seven small numpy calls (~75 us a page)
+            z = self.native.product(
+                features.rows, features.columns, features.values, self.weights, features.n_rows
+            )
+            self.native.calibrate(z, self.intercepts, self.slopes, self.offsets)
+            return np.asarray(self.native.fold_means(np.exp(z), self.n_folds))
         proba = 1.0 / (1.0 + np.exp(self.slopes * self.decision(features) + self.offsets))
         # the mean over folds as numpy's ``mean`` computes it (the same sum, then one
         # division), without its per-call cost

@@ -25,7 +25,7 @@ from app.engine.checker import CheckOptions, Engine
 from app.engine.facts import load_facts
 from app.engine.features import TfidfFeatures
 from app.engine.finding import SEVERITIES, Fact, Finding, make_finding, rounded_confidence
-from app.engine.inference import CompiledModel
+from app.engine.inference import CompiledModel, LinearHead
 from app.engine.native import native_module
 from app.engine.normalize import is_word_char, normalize
 from app.engine.rules.kinds import Lexicon, Match
@@ -140,6 +140,71 @@ def test_product_sums_as_scipy_does(model: CompiledModel) -> None:
         matrix = sp.csr_matrix((f.values, f.columns, f.indptr()), shape=(f.n_rows, f.n_columns))
         expected = np.asarray(matrix @ model.head.weights + model.head.intercepts)
         assert np.array_equal(model.head.decision(f), expected)
+
+
+def _numpy_proba(head: LinearHead, decision: np.ndarray) -> np.ndarray:
+    """``LinearHead.predict_proba``'s numpy steps after the product."""
+    proba = 1.0 / (1.0 + np.exp(head.slopes * decision + head.offsets))
+    folds = proba.reshape(proba.shape[0], -1, head.n_folds)
+    return np.asarray(np.add.reduce(folds, axis=2) / head.n_folds)
+
+
+@built
+def test_probabilities_in_c_are_numpys(model: CompiledModel) -> None:
+    """``calibrate`` and ``fold_means`` around numpy's exp give the numpy steps' values on
+    scipy's product, bit for bit, for every training sentence, in batches and alone."""
+    texts = [i.text for i in load_sentences(ROOT / "training_data")]
+    head = model.head
+    for batch in (texts, texts[:1], texts[:40], EDGE_CASES):
+        f = model.features.transform(batch)
+        matrix = sp.csr_matrix((f.values, f.columns, f.indptr()), shape=(f.n_rows, f.n_columns))
+        decision = np.asarray(matrix @ head.weights + head.intercepts)  # scipy's sums
+        assert np.array_equal(head.predict_proba(f), _numpy_proba(head, decision))
+
+
+@built
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 7),
+    st.integers(0, 5),
+    st.integers(1, 4),
+    st.sampled_from([1.0, 1e-6, 30.0, 800.0]),
+    st.integers(0, 2**32 - 1),
+)
+def test_calibrate_and_fold_means_round_as_numpy(
+    n_folds: int, n_rows: int, n_cats: int, scale: float, seed: int
+) -> None:
+    """Any number of folds below eight, any sign and size of decision (exp overflowing
+    to infinity, probabilities of zero), with its own calibration."""
+    assert native is not None
+    rng = np.random.default_rng(seed)
+    width = n_cats * n_folds
+    head = LinearHead(
+        weights=np.zeros((1, width)),
+        intercepts=rng.normal(size=width) * scale,
+        slopes=rng.normal(size=width) * 3,
+        offsets=rng.normal(size=width),
+        n_folds=n_folds,
+    )
+    raw = rng.normal(size=(n_rows, width)) * scale
+    z = raw.copy()
+    native.calibrate(z, head.intercepts, head.slopes, head.offsets)
+    assert np.array_equal(z, head.slopes * (raw + head.intercepts) + head.offsets)
+    with np.errstate(over="ignore"):
+        exps = np.exp(z)
+        expected = _numpy_proba(head, raw + head.intercepts) if n_rows else np.zeros((0, n_cats))
+    assert np.array_equal(native.fold_means(exps, n_folds), expected)
+
+
+@built
+def test_calibrate_and_fold_means_refuse_shapes_they_do_not_fit() -> None:
+    assert native is not None
+    with pytest.raises(ValueError, match="one value a column"):
+        native.calibrate(np.zeros((2, 3)), np.zeros(3), np.zeros(2), np.zeros(3))
+    with pytest.raises(ValueError, match="folds"):
+        native.fold_means(np.zeros((2, 6)), 4)
+    with pytest.raises(ValueError, match="folds"):
+        native.fold_means(np.zeros((2, 8)), 8)
 
 
 @built
