@@ -186,8 +186,21 @@ _finding_values = operator.attrgetter(*(f.name for f in fields(Finding)))
 
 
 def _finding_from(*values: Any) -> Finding:
-    """A pickled :class:`Finding` made again (``Finding.__reduce__``)."""
-    return make_finding(*values)
+    """A pickled :class:`Finding` made again (``Finding.__reduce__``): by the C extension's
+    ``SlotMaker`` where it is (the CLI's main process makes every finding its workers
+    send back: ~0.5 us each, against ~2 us through ``make_finding``)."""
+    return _unpickling_maker()(*values)
+
+
+@functools.cache
+def _unpickling_maker() -> Callable[..., Finding]:
+    from app.engine.native import native_module
+
+    native = native_module()
+    if native is None or not hasattr(native, "SlotMaker"):
+        return make_finding
+    maker: Callable[..., Finding] = native.SlotMaker(Finding, [f.name for f in fields(Finding)])
+    return maker
 
 
 @dataclass(frozen=True, slots=True)

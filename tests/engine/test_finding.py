@@ -20,6 +20,7 @@ from app.engine.finding import (
     make_finding,
     rounded_confidence,
 )
+from app.engine.native import native_module
 from tests.conftest import CORPUS
 
 FACT = Fact("fda-x", "A statement.", "FDA", "https://fda.gov", "external", url="https://fda.gov")
@@ -60,8 +61,16 @@ def test_a_facts_json_form_is_made_once_and_given_as_a_copy() -> None:
     assert dataclasses.replace(FACT) == FACT and hash(FACT) == hash(dataclasses.replace(FACT))
 
 
+@pytest.mark.parametrize("in_c", [True, False])
 @pytest.mark.parametrize("protocol", [2, pickle.DEFAULT_PROTOCOL, pickle.HIGHEST_PROTOCOL])
-def test_a_finding_pickles_as_its_values(protocol: int) -> None:
+def test_a_finding_pickles_as_its_values(
+    protocol: int, in_c: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Made again by the C extension's ``SlotMaker`` where it is, else ``make_finding``."""
+    if not in_c:
+        monkeypatch.setattr(finding_module, "_unpickling_maker", lambda: make_finding)
+    elif native_module() is not None:
+        assert type(finding_module._unpickling_maker()).__name__ == "SlotMaker"
     finding = make_finding(*VALUES)
     again = pickle.loads(pickle.dumps(finding, protocol=protocol))
     assert type(again) is Finding and again == finding and hash(again) == hash(finding)
