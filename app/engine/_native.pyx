@@ -3034,7 +3034,6 @@ def finding_forms(SlotMaker maker, object findings, dict rounded, object round_c
     dictionary made from its slots (``maker``, a :class:`SlotMaker` of ``Finding``), its
     facts' ``_fragment``s, its confidence ``rounded[confidence]`` for a float other than
     zero that ``rounded`` holds, else ``round_confidence(confidence)``."""
-    cdef Py_ssize_t k
     if maker.names[:18] != _FORM_SLOTS:
         raise ValueError(f"a maker of the finding's slots {_FORM_SLOTS} (and more) is needed")
     cls = maker.cls
