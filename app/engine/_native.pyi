@@ -1,4 +1,5 @@
 # Types of the C extension built from _native.pyx (optional; see setup.py).
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -130,6 +131,13 @@ def context_verdicts(
     match_ends: list[int],
     match_rules: list[int],
 ) -> list[tuple[int, int, int, float]]: ...
+def calibrate(
+    decision: np.ndarray,
+    intercepts: np.ndarray,
+    slopes: np.ndarray,
+    offsets: np.ndarray,
+) -> None: ...
+def fold_means(exps: np.ndarray, n_folds: int) -> np.ndarray: ...
 def merged_drafts(
     raw_si: list[int],
     raw_kind: list[int],
@@ -154,6 +162,12 @@ class SlotMaker:
     def __init__(self, cls: type, names: list[str]) -> None: ...
     def __call__(self, *values: object) -> object: ...
 
+def finding_forms(
+    maker: SlotMaker,
+    findings: Iterable[object],
+    rounded: dict[float, float],
+    round_confidence: Callable[[float], float],
+) -> list[dict[str, Any]]: ...
 def built_findings(
     merged: list[tuple[int, int, float, int, int, int]],
     kinds: list[object],

@@ -22,7 +22,7 @@ import operator
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -47,6 +47,7 @@ from app.engine.finding import (
     Severity,
     make_finding,
     severity_rank,
+    slot_maker,
 )
 from app.engine.formats import Document, line_starts, parse
 from app.engine.model import Model, load_model
@@ -147,11 +148,7 @@ class Engine:
         # (a rule, then the model's categories) says
         self._native_report = _NATIVE if hasattr(_NATIVE, "merged_drafts") else None
         # what built_findings makes each finding with: its values stored in the slots
-        self._make_finding: object = (
-            _NATIVE.SlotMaker(Finding, [f.name for f in fields(Finding)])
-            if hasattr(_NATIVE, "SlotMaker")
-            else make_finding
-        )
+        self._make_finding: object = slot_maker() or make_finding
         column = {c: i for i, c in enumerate(CATEGORIES)}
         self._kind_category = [column[c.rule.category] for c in self.rules.rules.values()]
         self._category_rank = [sorted(CATEGORIES).index(c) for c in CATEGORIES]

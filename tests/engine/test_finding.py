@@ -68,9 +68,9 @@ def test_a_finding_pickles_as_its_values(
 ) -> None:
     """Made again by the C extension's ``SlotMaker`` where it is, else ``make_finding``."""
     if not in_c:
-        monkeypatch.setattr(finding_module, "_unpickling_maker", lambda: make_finding)
+        monkeypatch.setattr(finding_module, "slot_maker", lambda: None)
     elif native_module() is not None:
-        assert type(finding_module._unpickling_maker()).__name__ == "SlotMaker"
+        assert type(finding_module.slot_maker()).__name__ == "SlotMaker"
     finding = make_finding(*VALUES)
     again = pickle.loads(pickle.dumps(finding, protocol=protocol))
     assert type(again) is Finding and again == finding and hash(again) == hash(finding)
@@ -97,7 +97,7 @@ def test_a_reports_json_is_its_dict_written(in_c: bool, monkeypatch: pytest.Monk
     """``to_json`` and ``json_form`` give the bytes orjson writes of ``to_dict``, with each
     finding's form made in C (the extension's ``finding_forms``) or in Python."""
     if not in_c:
-        monkeypatch.setattr(finding_module, "_forms_maker", lambda: finding_module._forms_in_python)
+        monkeypatch.setattr(finding_module, "slot_maker", lambda: None)
     report = _report(_CONFIDENCES)
     written = orjson.dumps(report.to_dict())
     assert report.to_json() == written
