@@ -18,7 +18,6 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
 
@@ -36,7 +35,7 @@ from app.cli.config import (
     discover,
     load_file,
 )
-from app.cli.files import Finder, InputError, Source, Target, read
+from app.cli.files import Finder, InputError, Source, read
 from app.cli.results import CheckedFile, RunResult
 from app.cli.runner import (
     CheckFailed,
@@ -46,7 +45,7 @@ from app.cli.runner import (
     local_engine,
     start_workers,
 )
-from app.engine import SEVERITIES, CheckOptions, Report, RuleError, severity_rank
+from app.engine import SEVERITIES, CheckOptions, Report, severity_rank
 
 
 def _ids(values: list[str] | None) -> list[str]:
@@ -178,8 +177,8 @@ def _run(args: argparse.Namespace) -> int:
     if not targets:
         print("redflag: warning: no files to check", file=sys.stderr)
     jobs = args.jobs or cpu_count()
-    with _local_workers(args, targets, jobs) as pool:
-        sources = [read(t) for t in targets]
+    sources = [read(t) for t in targets]
+    with _local_workers(args, sources, jobs) as pool:
         plan = _Plan(args, config, cli, sources, jobs)
         checked = _check_remote(plan) if args.server else _check_local(plan, pool)
     catalog, reports, file_opts = checked
@@ -250,30 +249,24 @@ Checked = tuple[Catalog, list[Report], list[FileOptions]]
 
 @contextmanager
 def _local_workers(
-    args: argparse.Namespace, targets: Sequence[Target], jobs: int
+    args: argparse.Namespace, sources: Sequence[Source], jobs: int
 ) -> Iterator[Executor | None]:
-    """The worker processes of a local check (``runner.start_workers``), started before
-    the files are read, so that their engines load meanwhile; ``None`` with ``--server``
-    or for a run one process does better.  Sizes are the files' on disk (standard input,
-    not read yet, counts as empty)."""
+    """The worker processes of a local check of these files (``runner.start_workers``,
+    which loads this process's engine first and forks them with it); ``None`` with
+    ``--server`` or for a run one process does better."""
     if args.server:
         yield None
         return
     from app.core.config import Settings
 
     settings = Settings()
-    sizes = [_size(t.path) for t in targets]
     with start_workers(
-        sizes, jobs, model_dir=settings.model_dir, use_model=settings.use_model
+        [len(s.text) for s in sources],
+        jobs,
+        model_dir=settings.model_dir,
+        use_model=settings.use_model,
     ) as pool:
         yield pool
-
-
-def _size(path: Path | None) -> int:
-    try:
-        return path.stat().st_size if path is not None else 0
-    except OSError:  # reading it will say why
-        return 0
 
 
 def _check_local(plan: _Plan, pool: Executor | None) -> Checked:
@@ -281,11 +274,8 @@ def _check_local(plan: _Plan, pool: Executor | None) -> Checked:
 
     settings = Settings()
     model_dir, use_model = settings.model_dir, settings.use_model
-    if pool is not None:
-        catalog = _rules_catalog()  # while the workers load their own engines
-    else:
-        rules = local_engine(model_dir, use_model).rules
-        catalog = Catalog.from_ruleset(rules.categories, rules.version)
+    rules = local_engine(model_dir, use_model).rules  # loaded before the workers were forked
+    catalog = Catalog.from_ruleset(rules.categories, rules.version)
     file_opts, distinct, option_of = plan.options(catalog, use_model)
     reports = check_local(
         plan.items,
@@ -317,16 +307,3 @@ def _check_remote(plan: _Plan) -> Checked:
             progress=plan.args.progress,
         )
     return catalog, reports, file_opts
-
-
-@lru_cache(maxsize=1)
-def _rules_catalog() -> Catalog:
-    """The rules' catalog, from their files (read, not compiled: the workers compile
-    them, and say so if they cannot)."""
-    from app.engine.rules.loader import read_categories
-
-    try:
-        categories, version = read_categories()
-    except RuleError as exc:
-        raise CheckFailed(f"cannot load the rules: {exc}") from None
-    return Catalog.from_ruleset({c.id: c for c in categories}, version)

@@ -40,10 +40,9 @@ def _rules_only(monkeypatch: pytest.MonkeyPatch) -> None:
 def fresh_engine() -> None:
     """Reload the in-process engine, for tests that compare it with another process's engine
     (in a shared working tree the rule files may have changed since it was first loaded)."""
-    from app.cli import check_cmd, runner
+    from app.cli import runner
 
     runner.local_engine.cache_clear()
-    check_cmd._rules_catalog.cache_clear()
 
 
 @pytest.fixture

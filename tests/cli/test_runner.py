@@ -64,8 +64,8 @@ def test_pool_gives_the_same_output_as_one_process(
     assert json.loads(parallel.out) == json.loads(serial.out)
 
 
-def test_worker_that_cannot_load_the_engine_exits_2(
-    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_an_engine_that_cannot_load_exits_2_before_any_worker_starts(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools_started: list[int]
 ) -> None:
     write_site(tmp_path, PAGES)
     monkeypatch.setattr(runner, "POOL_MIN_BYTES", 0)
@@ -74,6 +74,33 @@ def test_worker_that_cannot_load_the_engine_exits_2(
     run = cli("--no-config", "-j", "2", cwd=tmp_path)
     assert run.code == 2
     assert "cannot load the engine" in run.err and "Traceback" not in run.err
+    assert pools_started == []
+
+
+def _engine_id(_: object) -> int:
+    return id(runner._WORKER_ENGINE)
+
+
+def test_forked_workers_check_with_the_engine_this_process_loaded() -> None:
+    model_dir = Path("model")
+    with runner.start_workers([400_000] * 4, 2, model_dir=model_dir, use_model=False) as pool:
+        assert pool is not None
+        ids = set(pool.map(_engine_id, range(8)))
+    # a forked child holds its parent's objects at the same addresses
+    assert ids == {id(runner.local_engine(model_dir, False))}
+
+
+def test_a_worker_not_forked_with_an_engine_loads_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(runner, "_WORKER_ENGINE", None)
+    runner.local_engine.cache_clear()  # as in a spawned worker: nothing loaded yet
+    try:
+        runner._init_worker(Path("model"), False)
+        assert runner._WORKER_ENGINE is not None
+        assert runner._WORKER_ENGINE is runner.local_engine(Path("model"), False)
+    finally:
+        runner.local_engine.cache_clear()
 
 
 def test_progress_bar_only_on_a_terminal(
@@ -93,19 +120,36 @@ def test_cpu_count_is_what_this_process_may_use() -> None:
     assert runner.cpu_count() == len(os.sched_getaffinity(0))
 
 
-def test_a_file_that_cannot_be_read_stops_the_started_workers(
+def test_a_file_that_cannot_be_read_stops_the_run_before_any_worker_starts(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools_started: list[int]
+) -> None:
+    write_site(tmp_path, PAGES)
+    (tmp_path / "zz.md").write_bytes(b"\xff\xfe not UTF-8")
+    monkeypatch.setattr(runner, "POOL_MIN_BYTES", 0)
+    run = cli("--no-config", "-j", "2", cwd=tmp_path)
+    assert run.code == 2 and "zz.md: not UTF-8 text" in run.err and "Traceback" not in run.err
+    assert pools_started == []  # the files are read before the engine loads
+
+
+def test_a_crash_in_a_worker_names_its_files_and_stops_the_workers(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools_started: list[int]
 ) -> None:
     import multiprocessing
 
+    from app.engine.checker import Engine
+
+    def crash(self: Engine, *args: object, **kw: object) -> None:
+        raise MemoryError("out of memory")
+
     write_site(tmp_path, PAGES)
-    (tmp_path / "zz.md").write_bytes(b"\xff\xfe not UTF-8")
     monkeypatch.setattr(runner, "POOL_MIN_BYTES", 0)
     monkeypatch.setattr(runner, "CHUNK_MIN_BYTES", 200)  # several chunks per worker
+    monkeypatch.setattr(Engine, "check_many", crash)  # forked workers inherit it
     run = cli("--no-config", "-j", "2", cwd=tmp_path)
-    assert pools_started == [2]  # the workers were started before the files were read
-    assert run.code == 2 and "zz.md: not UTF-8 text" in run.err and "Traceback" not in run.err
-    assert multiprocessing.active_children() == []  # and are gone
+    assert pools_started == [2]
+    assert run.code == 2 and "Traceback" not in run.err
+    assert "the check failed on p" in run.err and "MemoryError: out of memory" in run.err
+    assert multiprocessing.active_children() == []  # the workers are gone
 
 
 @pytest.mark.parametrize(
