@@ -4,15 +4,17 @@ The site is built in a temporary folder from the benchmark corpus
 (:mod:`bench.corpus`: real mixed health text from ``training_data/``, cut into
 ~5 KB pages), each page a Markdown file with front matter and a heading, in
 twenty section folders.  The installed CLI then checks it, with the shipped
-model, as a CI job would: once with one worker (``-j 1``) and once with every
-core (``-j 0``), each in its own process, output to a JSON file.  It prints,
-for each run, the wall time, MB/s and milliseconds per page, and the speed-up
-of all cores over one (measured in this run; the machine is shared, so only
-the ratio is worth comparing between runs).  It also times ``redflag check``
+model, as a CI job would: with one worker (``-j 1``) and with every core
+(``-j 0``), each in its own process, output to a JSON file, the two taking
+turns for ``--rounds`` rounds (3 by default), so that a drift in the machine's
+speed falls on both, as in the other benchmarks.  It prints each run's wall
+time, MB/s and milliseconds per page, and the speed-up of all cores over one
+from the fastest run of each (measured in this run; the machine is shared, so
+only the ratio is worth comparing between runs).  It also times ``redflag check``
 on an empty folder (start-up: imports and loading the model) and checks that
-both runs reported the same findings.
+each round's two runs reported the same findings.
 
-    .venv/bin/python -m bench.bench_cli_site [--pages 2000] [--page-bytes 5000] [--keep DIR]
+    .venv/bin/python -m bench.bench_cli_site [--pages 2000] [--page-bytes 5000] [--rounds 3] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -120,7 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--page-bytes", type=int, default=5000, help="about this many bytes a page (default 5000)"
     )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs of each, taking turns (default 3)"
+    )
     parser.add_argument("--keep", type=Path, help="build the site here and keep it")
+    parser.add_argument("--out", type=Path, default=OUT, help="where the JSON goes")
     args = parser.parse_args(argv)
 
     cores = len(os.sched_getaffinity(0))
@@ -136,21 +142,25 @@ def main(argv: list[str] | None = None) -> int:
         startup = run_check(empty, 1, Path(tmp) / "empty.json")
         print(f"start-up (empty folder, model loaded): {startup['wall_s']:.2f} s", flush=True)
         engine_before = engine_hash()
-        runs: dict[str, dict[str, float]] = {}
-        outputs: dict[str, Path] = {}
-        for label, jobs in (("1 worker", 1), (f"{cores} workers", 0)):
-            outputs[label] = Path(tmp) / f"out-{jobs}.json"
-            r = run_check(site, jobs, outputs[label])
-            r["mb_s"] = mb / r["wall_s"]
-            r["ms_per_page"] = r["wall_s"] / pages * 1000
-            runs[label] = r
-            print(
-                f"{label}: {r['wall_s']:.2f} s wall, {r['cpu_s']:.2f} s CPU, "
-                f"{r['mb_s']:.2f} MB/s, {r['ms_per_page']:.2f} ms/page",
-                flush=True,
-            )
-        one, many = runs["1 worker"], runs[f"{cores} workers"]
-        same = compare(outputs["1 worker"], outputs[f"{cores} workers"])
+        labels = {"1 worker": 1, f"{cores} workers": 0}
+        best: dict[str, dict[str, float]] = {}
+        same = True
+        for round_ in range(1, max(args.rounds, 1) + 1):
+            outputs: dict[str, Path] = {}
+            for label, jobs in labels.items():
+                outputs[label] = Path(tmp) / f"out-{jobs}.json"
+                r = run_check(site, jobs, outputs[label])
+                r["mb_s"] = mb / r["wall_s"]
+                r["ms_per_page"] = r["wall_s"] / pages * 1000
+                if label not in best or r["wall_s"] < best[label]["wall_s"]:
+                    best[label] = r
+                print(
+                    f"round {round_}, {label}: {r['wall_s']:.2f} s wall, {r['cpu_s']:.2f} s CPU, "
+                    f"{r['mb_s']:.2f} MB/s, {r['ms_per_page']:.2f} ms/page",
+                    flush=True,
+                )
+            same = compare(*outputs.values()) and same
+        one, many = best["1 worker"], best[f"{cores} workers"]
         if engine_hash() != engine_before:
             print("app/engine changed during the runs: the comparison says nothing, run again")
     speedup = one["wall_s"] / many["wall_s"]
@@ -173,9 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         ("same findings with 1 and all workers", str(same), "True", same),
     ]
     print()
-    print(table("redflag check on a generated site (wall clock, one run)", rows))
+    print(table(f"redflag check on a generated site (wall clock, fastest of {args.rounds})", rows))
     path = write_json(
-        OUT,
+        args.out,
         "bench_cli_site",
         {
             "machine": machine(),
@@ -183,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
             "bytes": nbytes,
             "cores": cores,
             "startup_s": round(startup["wall_s"], 3),
-            "runs": {k: {kk: round(vv, 4) for kk, vv in v.items()} for k, v in runs.items()},
+            "rounds": args.rounds,
+            "runs": {k: {kk: round(vv, 4) for kk, vv in v.items()} for k, v in best.items()},
             "speedup": round(speedup, 3),
             "same_findings": same,
         },

@@ -34,7 +34,7 @@ fi
 if [ "$quick" = 1 ]; then
   engine_args=(--smoke --profile)
   service_args=(--duration 3 --warmup 1 --startup-runs 1)
-  cli_args=(--pages 200)
+  cli_args=(--pages 200 --rounds 1)
   memory_args=(--megabytes 2 --every 1)
 else
   engine_args=(--profile)

@@ -55,6 +55,15 @@ def _bench(module: str, out: Path, *args: str) -> tuple[str, dict[str, Any]]:
     return proc.stdout, json.loads((out / f"{name}.json").read_text("utf-8"))
 
 
+def test_bench_cli_site_takes_turns_and_compares_the_runs(tmp_path: Path) -> None:
+    # 50 pages of ~5 KB: enough text for the worker pool (runner.POOL_MIN_BYTES)
+    stdout, result = _bench("bench_cli_site", tmp_path, "--pages", "50", "--rounds", "2")
+    assert "round 2, 1 worker:" in stdout and "speed-up" in stdout
+    assert result["pages"] == 50 and result["rounds"] == 2
+    assert result["same_findings"] is True
+    assert set(result["runs"]) == {"1 worker", f"{result['cores']} workers"}
+
+
 def test_bench_engine_smoke(tmp_path: Path) -> None:
     stdout, result = _bench("bench_engine", tmp_path, "--smoke")
     assert "linearity" in stdout
