@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_core.normalize import NEWLINES_RE
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -35,8 +36,21 @@ _INLINE_SYNTAX = re.compile(r"[\\`*_\[!<&]")
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable("table").use(front_matter_plugin)
+    md.core.ruler.at("normalize", _normalize_rule)
     md.core.ruler.at("inline", _inline_rule)
     return md
+
+
+def _normalize_rule(state: StateCore) -> None:
+    """markdown-it's core ``normalize`` rule (CR LF and CR to LF, NUL to U+FFFD), each
+    step only where the text holds what it replaces: its regular expression replaced
+    every LF with itself (37-75 us of a 5 KB page).  Tests compare the two."""
+    src = state.src
+    if "\r" in src:
+        src = NEWLINES_RE.sub("\n", src)
+    if "\0" in src:
+        src = src.replace("\0", "\ufffd")
+    state.src = src
 
 
 def _inline_rule(state: StateCore) -> None:

@@ -1,5 +1,5 @@
-"""The Markdown adapter's parser: its short way for inline text without syntax gives
-exactly the tokens markdown-it's own inline rules give."""
+"""The Markdown adapter's parser: its short way for inline text without syntax, and its
+line-ending and NUL normalising, give exactly the tokens markdown-it's own rules give."""
 
 from __future__ import annotations
 
@@ -31,6 +31,15 @@ def _tokens(text: str) -> tuple[list[Token], list[Token]]:
 @given(st.one_of(PLAIN_TEXT, MARKDOWNISH))
 @settings(max_examples=600, deadline=None, derandomize=True)
 def test_the_short_way_gives_markdown_its_own_tokens(text: str) -> None:
+    reference, ours = _tokens(text)
+    assert ours == reference
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a\r\nb\rc\n\r\n\nd", "x\x00y\r\n\x00", "# T\r\n\r\n| a |\r\n| - |\r\n| b |", "plain\n"],
+)
+def test_line_endings_and_nul_are_normalised_as_markdown_it_does(text: str) -> None:
     reference, ours = _tokens(text)
     assert ours == reference
 
