@@ -274,7 +274,8 @@ def _check_local(plan: _Plan, pool: Executor | None) -> Checked:
 
     settings = Settings()
     model_dir, use_model = settings.model_dir, settings.use_model
-    rules = local_engine(model_dir, use_model).rules  # loaded before the workers were forked
+    # the engine start_workers loaded before forking the pool, or loaded now for one process
+    rules = local_engine(model_dir, use_model).rules
     catalog = Catalog.from_ruleset(rules.categories, rules.version)
     file_opts, distinct, option_of = plan.options(catalog, use_model)
     reports = check_local(

@@ -28,6 +28,7 @@ from concurrent.futures import (
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -198,7 +199,7 @@ def use_pool(sizes: Sequence[int], jobs: int) -> bool:
     return jobs > 1 and len(sizes) > 1 and sum(sizes) >= POOL_MIN_BYTES
 
 
-def _fork_context() -> Any:
+def _fork_context() -> BaseContext | None:
     """Forked workers on Linux, said outright (from Python 3.14 the default there is
     ``forkserver``); elsewhere the platform's default, whose workers load their own
     engine."""
