@@ -66,12 +66,14 @@ class RunResult:
         for f in self.files:
             suppressed += f.report.suppressed
             baselined += f.baselined
-            any_here = False
+            here = dict.fromkeys(SEVERITIES, 0)
             for x in f.all_findings():
-                by_sev[x.severity] += 1
-                failing += f.fails(x.severity)
-                any_here = True
-            with_findings += any_here
+                here[x.severity] += 1
+            if any(here.values()):
+                with_findings += 1
+            for severity, n in here.items():  # CheckedFile.fails, once a severity
+                by_sev[severity] += n
+                failing += n if n and f.fails(severity) else 0
         return Summary(
             files=len(self.files),
             files_with_findings=with_findings,
