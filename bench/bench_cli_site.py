@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="build the site here and keep it")
     parser.add_argument("--out", type=Path, default=OUT, help="where the JSON goes")
     args = parser.parse_args(argv)
+    args.rounds = max(args.rounds, 1)
 
     cores = len(os.sched_getaffinity(0))
     print(f"load average before: {os.getloadavg()[0]:.2f} on {cores} cores", flush=True)
@@ -145,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         labels = {"1 worker": 1, f"{cores} workers": 0}
         best: dict[str, dict[str, float]] = {}
         same = True
-        for round_ in range(1, max(args.rounds, 1) + 1):
+        for round_ in range(1, args.rounds + 1):
             outputs: dict[str, Path] = {}
             for label, jobs in labels.items():
                 outputs[label] = Path(tmp) / f"out-{jobs}.json"
