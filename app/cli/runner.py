@@ -126,8 +126,7 @@ class Progress:
 
 
 def _new_engine(model_dir: Path, use_model: bool) -> Engine:
-    # imported here: the parser, the main process of a run in workers and a remote
-    # check never load the engine
+    # imported here: the parser and a check on a service (--server) never load the engine
     from app.engine import Engine, ModelError
 
     try:
