@@ -278,6 +278,20 @@ class Report:
             self.versions,
         )
 
+    def shared_form(self) -> dict[str, Any]:
+        """What orjson writes as :meth:`to_dict`'s JSON with any of its options, indented
+        included: :meth:`json_form` with each fact as its one dictionary, shared rather
+        than copied (a fact's ``Fragment`` would be written as it is, on one line).  For
+        the CLI's indented JSON, where copying every fact of every finding was most of
+        the writing."""
+        findings = _finding_forms(self.findings)
+        for form, finding in zip(findings, self.findings, strict=True):
+            form["facts"] = [fact._json for fact in finding.facts]
+        document_findings = [d.json_form() for d in self.document_findings]
+        for form, document in zip(document_findings, self.document_findings, strict=True):
+            form["facts"] = [fact._json for fact in document.facts]
+        return self._form(findings, document_findings, self.stats, self.versions)
+
     def _form(
         self,
         findings: list[dict[str, Any]],

@@ -106,6 +106,13 @@ def test_a_reports_json_is_its_dict_written(in_c: bool, monkeypatch: pytest.Monk
     assert orjson.dumps({"id": "x", **report.json_form()}) == orjson.dumps(
         {"id": "x", **report.to_dict()}
     )
+    for option in (None, orjson.OPT_INDENT_2):
+        assert orjson.dumps(report.shared_form(), option=option) == orjson.dumps(
+            report.to_dict(), option=option
+        )
+    shared = report.shared_form()
+    assert shared["findings"][0]["facts"][0] is FACT._json  # shared, not copied
+    assert shared["document_findings"][0]["facts"][0] is FACT._json
 
 
 def test_rounded_confidence_is_round_to_four_places() -> None:
@@ -129,3 +136,5 @@ def test_every_corpus_reports_json_is_its_dict_written(engine: Engine) -> None:
         for fmt in ("text", "markdown"):
             report = engine.check(path.read_text("utf-8"), fmt)
             assert report.to_json() == orjson.dumps(report.to_dict()), (path.name, fmt)
+            indented = orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2)
+            assert orjson.dumps(report.shared_form(), option=orjson.OPT_INDENT_2) == indented

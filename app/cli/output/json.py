@@ -50,7 +50,7 @@ def _file(f: CheckedFile) -> dict[str, Any]:
         "format": f.target.format,
         "fail_on": f.fail_on,
         "baselined": f.baselined,
-        "report": f.report.to_dict(),
+        "report": f.report.shared_form(),  # written at once: its facts are not copied
     }
 
 
